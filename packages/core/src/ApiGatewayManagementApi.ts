@@ -1,0 +1,688 @@
+/**
+ * The API Gateway Management API client: push a message to a WebSocket connection, read a connection, close it.
+ *
+ * @since 0.1.0
+ */
+import {
+  type AwsServiceError,
+  ConfigurationError,
+  CredentialsError,
+  type ForbiddenException,
+  type GoneException,
+  InvalidInputError,
+  type LimitExceededException,
+  OperationNotPageableError,
+  PayloadTooLargeException,
+  TransportError,
+  UnexpectedResponseError,
+  WaiterDoesNotExistError
+} from "@effect-apigw/schema/Errors"
+import type {
+  Data,
+  DeleteConnectionOutput,
+  DeleteConnectionRequest,
+  GetConnectionOutput,
+  GetConnectionRequest,
+  PostToConnectionOutput,
+  PostToConnectionRequest
+} from "@effect-apigw/schema/Models"
+import { GetConnectionResponse, isData } from "@effect-apigw/schema/Models"
+import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
+import { AwsCredentials } from "./AwsCredentials.js"
+import * as Endpoint from "./Endpoint.js"
+import {
+  type ErrorFromResponse,
+  errorFromResponse,
+  metadataOf,
+  type ModelledCode,
+  type RawResponse,
+  readBody,
+  transportError
+} from "./internal/response.js"
+import { backoff, classify, mayBeSkew, retryAfterMillis, RetryBudget, serverTime } from "./internal/retry.js"
+import * as SigV4 from "./SigV4.js"
+
+/**
+ * The errors `postToConnection` can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PostToConnectionError =
+  | ForbiddenException
+  | GoneException
+  | PayloadTooLargeException
+  | LimitExceededException
+  | AwsServiceError
+  | TransportError
+  | UnexpectedResponseError
+  | CredentialsError
+  | InvalidInputError
+
+/**
+ * The errors `getConnection` can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetConnectionError =
+  | ForbiddenException
+  | GoneException
+  | LimitExceededException
+  | AwsServiceError
+  | TransportError
+  | UnexpectedResponseError
+  | CredentialsError
+  | InvalidInputError
+
+/**
+ * The errors `deleteConnection` can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type DeleteConnectionError = GetConnectionError
+
+/**
+ * The errors `generatePresignedUrl` can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GeneratePresignedUrlError = CredentialsError | InvalidInputError | PayloadTooLargeException
+
+/**
+ * The client's method names, as `generatePresignedUrl`, `canPaginate` and `getPaginator` take them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OperationName = "postToConnection" | "getConnection" | "deleteConnection"
+
+/**
+ * Input of `generatePresignedUrl`, as boto3's `generate_presigned_url`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GeneratePresignedUrlRequest =
+  | {
+    readonly ClientMethod: "postToConnection"
+    readonly Params: PostToConnectionRequest
+    /** Seconds the URL stays valid: 1 to 604800, default 3600. */
+    readonly ExpiresIn?: number | undefined
+    readonly HttpMethod?: string | undefined
+  }
+  | {
+    readonly ClientMethod: "getConnection" | "deleteConnection"
+    readonly Params: GetConnectionRequest
+    readonly ExpiresIn?: number | undefined
+    readonly HttpMethod?: string | undefined
+  }
+
+/**
+ * The client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiGatewayManagementApiService {
+  /** The validated endpoint the client talks to. */
+  readonly endpoint: Endpoint.Endpoint
+  /** Sends `Data` to the connection as one WebSocket message (`POST /@connections/{id}`). */
+  readonly postToConnection: (
+    input: PostToConnectionRequest
+  ) => Effect.Effect<PostToConnectionOutput, PostToConnectionError>
+  /** Reads when the connection was opened, when it was last active and who is on it. */
+  readonly getConnection: (input: GetConnectionRequest) => Effect.Effect<GetConnectionOutput, GetConnectionError>
+  /** Closes the connection. */
+  readonly deleteConnection: (
+    input: DeleteConnectionRequest
+  ) => Effect.Effect<DeleteConnectionOutput, DeleteConnectionError>
+  /** A presigned URL for one of the operations, as boto3's `generate_presigned_url`. */
+  readonly generatePresignedUrl: (
+    input: GeneratePresignedUrlRequest
+  ) => Effect.Effect<string, GeneratePresignedUrlError>
+  /** Always `false`: no operation of this API is pageable. */
+  readonly canPaginate: (operation: string) => boolean
+  /** Always fails: no operation of this API is pageable. */
+  readonly getPaginator: (operation: string) => Effect.Effect<never, OperationNotPageableError>
+  /** Always fails: this API defines no waiters. */
+  readonly getWaiter: (waiterName: string) => Effect.Effect<never, WaiterDoesNotExistError>
+}
+
+/**
+ * The client's tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ApiGatewayManagementApi extends Context.Tag("@effect-apigw/core/ApiGatewayManagementApi")<
+  ApiGatewayManagementApi,
+  ApiGatewayManagementApiService
+>() {}
+
+/**
+ * Client options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`, or a custom domain with its base path. */
+  readonly endpoint: string | URL
+  /** The signing region; read from an `execute-api` host when absent. */
+  readonly region?: string | undefined
+  /** Attempts per call, retries included (default 3; 1 turns retries off). */
+  readonly maxAttempts?: number | undefined
+  /** Time limit of each attempt, response body included (default 10 seconds). */
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  /** `Data` larger than this fails with `PayloadTooLargeException` before sending (default 131072; `false`: off). */
+  readonly maxPayloadBytes?: number | false | undefined
+}
+
+/**
+ * The model's maximum message size, in bytes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_PAYLOAD_BYTES = 131072
+
+/**
+ * The default time limit of one attempt.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = Duration.seconds(10)
+
+const MAX_CONNECTION_ID_LENGTH = 1024
+const MAX_RESPONSE_BYTES = 64 * 1024
+const SKEW_THRESHOLD = 4 * 60_000
+const MAX_PRESIGN_EXPIRY = 604800
+
+const POST_ERRORS: ReadonlySet<ModelledCode> = new Set([
+  "ForbiddenException",
+  "GoneException",
+  "PayloadTooLargeException",
+  "LimitExceededException"
+])
+const OTHER_ERRORS: ReadonlySet<ModelledCode> = new Set([
+  "ForbiddenException",
+  "GoneException",
+  "LimitExceededException"
+])
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const decodeConnection = Schema.decodeUnknownEither(GetConnectionResponse)
+
+const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
+
+const connectionPath = (connectionId: unknown): Either.Either<string, InvalidInputError> => {
+  if (typeof connectionId !== "string") {
+    return Either.left(
+      invalid("ConnectionId", `expected a string, got ${connectionId === null ? "null" : typeof connectionId}`)
+    )
+  }
+  if (connectionId === "") return Either.left(invalid("ConnectionId", "must not be empty"))
+  if (connectionId.length > MAX_CONNECTION_ID_LENGTH) {
+    return Either.left(
+      invalid("ConnectionId", `is ${connectionId.length} characters; at most ${MAX_CONNECTION_ID_LENGTH} are accepted`)
+    )
+  }
+  if (connectionId === "." || connectionId === "..") {
+    return Either.left(invalid("ConnectionId", `"${connectionId}" would address another path`))
+  }
+  const segment = Endpoint.encodeSegment(connectionId)
+  return segment === undefined ?
+    Either.left(invalid("ConnectionId", "is not well-formed Unicode (it holds a lone surrogate)")) :
+    Either.right(segment)
+}
+
+const describeType = (u: unknown): string =>
+  u === null
+    ? "null"
+    : Array.isArray(u)
+    ? "an array"
+    : typeof u === "object"
+    ? `a ${u.constructor?.name ?? "object"}`
+    : `a ${typeof u}`
+
+/** The bytes of `Data`, without a copy where it already is bytes. */
+const encodeData = (data: Data): Effect.Effect<Uint8Array, InvalidInputError> => {
+  if (typeof data === "string") return Effect.succeed(encoder.encode(data))
+  if (data instanceof Uint8Array) return Effect.succeed(data)
+  if (ArrayBuffer.isView(data)) return Effect.succeed(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+  if (data instanceof ArrayBuffer) return Effect.succeed(new Uint8Array(data))
+  return Effect.tryPromise({
+    try: () => data.arrayBuffer(),
+    catch: () => invalid("Data", "the Blob could not be read")
+  }).pipe(Effect.map((buffer) => new Uint8Array(buffer)))
+}
+
+const checkData = (
+  data: unknown,
+  maxPayloadBytes: number | false
+): Effect.Effect<Uint8Array, InvalidInputError | PayloadTooLargeException> => {
+  if (!isData(data)) {
+    return Effect.fail(
+      invalid("Data", `expected a string, Uint8Array, ArrayBuffer, ArrayBufferView or Blob, got ${describeType(data)}`)
+    )
+  }
+  return Effect.flatMap(encodeData(data), (bytes) =>
+    maxPayloadBytes !== false && bytes.byteLength > maxPayloadBytes ?
+      Effect.fail(
+        new PayloadTooLargeException({
+          Message: `Data is ${bytes.byteLength} bytes; the limit is ${maxPayloadBytes} bytes (not sent)`,
+          $metadata: { attempts: 0, totalRetryDelay: 0 }
+        })
+      ) :
+      Effect.succeed(bytes))
+}
+
+const configError = (option: string, description: string) => new ConfigurationError({ option, description })
+
+const PRESIGN_METHODS: Record<OperationName, "POST" | "GET" | "DELETE"> = {
+  postToConnection: "POST",
+  getConnection: "GET",
+  deleteConnection: "DELETE"
+}
+
+const escapeQuery = (value: string): string => Endpoint.encodeSegment(value) ?? ""
+
+/**
+ * Builds the client from options, an `HttpClient` and `AwsCredentials`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
+  Effect.gen(function*() {
+    const endpoint = yield* Endpoint.parse(options.endpoint, options.region)
+    const maxAttempts = options.maxAttempts ?? 3
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      return yield* configError("maxAttempts", `${maxAttempts} is not a whole number of at least 1`)
+    }
+    const timeout = Duration.decodeUnknown(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
+    if (Option.isNone(timeout) || !Duration.greaterThan(timeout.value, Duration.zero)) {
+      return yield* configError("requestTimeout", `${String(options.requestTimeout)} is not a positive duration`)
+    }
+    const requestTimeout = timeout.value
+    const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
+    if (maxPayloadBytes !== false && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 0)) {
+      return yield* configError("maxPayloadBytes", `${maxPayloadBytes} is not a whole number of bytes`)
+    }
+    const httpClient = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const credentials = yield* AwsCredentials
+    const budget = new RetryBudget()
+    const origin = `${endpoint.protocol}//${endpoint.host}`
+    const hostname = endpoint.host.replace(/:\d+$/, "")
+    const pathPrefix = `${endpoint.basePath}/@connections/`
+    // How far the server's clock is ahead of ours, learnt from a response refused for its signature time.
+    let clockOffset = 0
+    const now = Effect.map(Clock.currentTimeMillis, (time) => time + clockOffset)
+
+    const timedOut = (metadata: ResponseMetadata) => () =>
+      new TransportError({
+        reason: "Timeout",
+        description: `no complete response within ${Duration.format(requestTimeout)}`,
+        $metadata: metadata
+      })
+
+    /** One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. */
+    const attempt = (
+      method: "POST" | "GET" | "DELETE",
+      path: string,
+      body: Uint8Array | undefined,
+      metadata: ResponseMetadata
+    ): Effect.Effect<RawResponse, TransportError | CredentialsError | UnexpectedResponseError> =>
+      Effect.flatMap(Effect.zip(credentials.resolve, now), ([identity, time]) => {
+        const headers: Record<string, string> = body === undefined ?
+          { host: endpoint.host } :
+          { host: endpoint.host, "content-type": "application/octet-stream", "content-length": String(body.length) }
+        return Effect.tryPromise({
+          try: () =>
+            SigV4.sign({ method, hostname, path, headers, body }, {
+              credentials: identity,
+              region: endpoint.region,
+              time
+            }),
+          catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
+        }).pipe(
+          Effect.flatMap((signed) => {
+            delete signed.host
+            const request = HttpClientRequest.make(method)(origin + path, {
+              headers: signed,
+              ...(body === undefined ? {} : { body: HttpBody.uint8Array(body, "application/octet-stream") })
+            })
+            return httpClient.execute(request).pipe(
+              Effect.flatMap((response) =>
+                Effect.flatMap(readBody(response, MAX_RESPONSE_BYTES), (bytes) =>
+                  bytes === "TooLarge" ?
+                    Effect.fail(
+                      new UnexpectedResponseError({
+                        reason: "Body",
+                        description: `the response body exceeds ${MAX_RESPONSE_BYTES} bytes`,
+                        $metadata: { ...metadata, httpStatusCode: response.status }
+                      })
+                    ) :
+                    Effect.succeed<RawResponse>({ status: response.status, headers: response.headers, body: bytes }))
+              ),
+              Effect.catchTags({
+                RequestError: (error) => Effect.fail(transportError(error, metadata)),
+                ResponseError: (error) => Effect.fail(transportError(error, metadata))
+              }),
+              Effect.timeoutFail({ duration: requestTimeout, onTimeout: timedOut(metadata) })
+            )
+          })
+        )
+      })
+
+    /**
+     * Runs attempts until one succeeds, fails for good, or the attempts or the retry budget run out. `onSuccess`
+     * turns a 2xx response into the output.
+     */
+    const run = <A, E>(
+      method: "POST" | "GET" | "DELETE",
+      path: string,
+      body: Uint8Array | undefined,
+      allowed: ReadonlySet<ModelledCode>,
+      onSuccess: (response: RawResponse, metadata: ResponseMetadata) => Either.Either<A, UnexpectedResponseError>
+    ): Effect.Effect<A, E> => {
+      let spent = 0
+      const loop = (
+        attempts: number,
+        totalRetryDelay: number,
+        skewCorrected: boolean
+      ): Effect.Effect<A, ErrorFromResponse | TransportError | CredentialsError> =>
+        attempt(method, path, body, { attempts, totalRetryDelay }).pipe(
+          Effect.either,
+          Effect.flatMap((result) => {
+            let error: ErrorFromResponse | TransportError | CredentialsError
+            let response: RawResponse | undefined
+            if (Either.isRight(result)) {
+              response = result.right
+              const metadata = metadataOf(response, attempts, totalRetryDelay)
+              if (response.status >= 200 && response.status < 300) {
+                budget.release(spent === 0 ? 1 : spent)
+                return onSuccess(response, metadata)
+              }
+              error = errorFromResponse(response, allowed, metadata)
+            } else {
+              error = result.left
+              if (error._tag === "CredentialsError") return Effect.fail(error)
+            }
+            return Effect.flatMap(Clock.currentTimeMillis, (localTime) => {
+              const server = response === undefined ? undefined : serverTime(response)
+              if (
+                !skewCorrected && server !== undefined && error._tag !== "TransportError" && mayBeSkew(error) &&
+                Math.abs(server - (localTime + clockOffset)) >= SKEW_THRESHOLD
+              ) {
+                clockOffset = server - localTime
+                return loop(attempts + 1, totalRetryDelay, true)
+              }
+              const kind = classify(error)
+              const cost = kind !== undefined && attempts < maxAttempts ? budget.take(kind) : undefined
+              if (kind === undefined || cost === undefined) return Effect.fail(error)
+              spent += cost
+              return Effect.flatMap(Random.next, (random) => {
+                const retryAfter = response === undefined ? undefined : retryAfterMillis(response, localTime)
+                const delay = backoff(kind, attempts, random, retryAfter)
+                return Effect.zipRight(
+                  Effect.sleep(Duration.millis(delay)),
+                  loop(attempts + 1, totalRetryDelay + delay, skewCorrected)
+                )
+              })
+            })
+          })
+        )
+      // `allowed` keeps the mapped errors within the operation's union.
+      return loop(1, 0, false) as Effect.Effect<A, any>
+    }
+
+    const empty = (_: RawResponse, $metadata: ResponseMetadata) => Either.right({ $metadata })
+
+    const parseConnection = (
+      response: RawResponse,
+      $metadata: ResponseMetadata
+    ): Either.Either<GetConnectionOutput, UnexpectedResponseError> => {
+      const unexpected = (description: string) =>
+        Either.left(new UnexpectedResponseError({ reason: "Body", description, $metadata }))
+      let json: unknown
+      try {
+        json = JSON.parse(decoder.decode(response.body))
+      } catch {
+        return unexpected("the GetConnection response is not JSON")
+      }
+      return Either.match(decodeConnection(json, { onExcessProperty: "ignore" }), {
+        onLeft: (error) => unexpected(`the GetConnection response does not fit the model: ${error.message}`),
+        onRight: (output) => Either.right({ ...output, $metadata })
+      })
+    }
+
+    const withPath = <A, E, R>(connectionId: unknown, f: (path: string) => Effect.Effect<A, E, R>) =>
+      Either.match(connectionPath(connectionId), {
+        onLeft: Effect.fail,
+        onRight: (segment) => f(pathPrefix + segment)
+      })
+
+    const postToConnection = (input: PostToConnectionRequest) =>
+      withPath(
+        input?.ConnectionId,
+        (path) =>
+          Effect.flatMap(checkData(input.Data, maxPayloadBytes), (body) =>
+            run<PostToConnectionOutput, PostToConnectionError>("POST", path, body, POST_ERRORS, empty))
+      )
+
+    const getConnection = (input: GetConnectionRequest) =>
+      withPath(
+        input?.ConnectionId,
+        (path) => run<GetConnectionOutput, GetConnectionError>("GET", path, undefined, OTHER_ERRORS, parseConnection)
+      )
+
+    const deleteConnection = (input: DeleteConnectionRequest) =>
+      withPath(
+        input?.ConnectionId,
+        (path) => run<DeleteConnectionOutput, DeleteConnectionError>("DELETE", path, undefined, OTHER_ERRORS, empty)
+      )
+
+    const generatePresignedUrl = (
+      input: GeneratePresignedUrlRequest
+    ): Effect.Effect<string, GeneratePresignedUrlError> => {
+      const operation = input?.ClientMethod
+      if (!Object.hasOwn(PRESIGN_METHODS, operation)) {
+        return Effect.fail(invalid("ClientMethod", `expected one of ${Object.keys(PRESIGN_METHODS).join(", ")}`))
+      }
+      const method = input.HttpMethod ?? PRESIGN_METHODS[operation]
+      if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
+        return Effect.fail(invalid("HttpMethod", "expected an HTTP method name such as GET"))
+      }
+      const expiresIn = input.ExpiresIn ?? 3600
+      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY) {
+        return Effect.fail(
+          invalid("ExpiresIn", `${expiresIn} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
+        )
+      }
+      return withPath(input.Params?.ConnectionId, (path) =>
+        Effect.gen(function*() {
+          const body = operation === "postToConnection" ?
+            yield* checkData((input.Params as PostToConnectionRequest).Data, maxPayloadBytes) :
+            undefined
+          const identity = yield* credentials.resolve
+          const time = yield* now
+          const query = yield* Effect.tryPromise({
+            try: () =>
+              SigV4.presign({ method: method.toUpperCase(), hostname, path, headers: { host: endpoint.host }, body }, {
+                credentials: identity,
+                region: endpoint.region,
+                time,
+                expiresIn
+              }),
+            catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
+          })
+          const search = Object.keys(query).sort().map((key) => `${escapeQuery(key)}=${escapeQuery(query[key])}`)
+          return `${origin}${path}?${search.join("&")}`
+        }))
+    }
+
+    return ApiGatewayManagementApi.of({
+      endpoint,
+      postToConnection,
+      getConnection,
+      deleteConnection,
+      generatePresignedUrl,
+      canPaginate: () => false,
+      getPaginator: (operation) => Effect.fail(new OperationNotPageableError({ operation: String(operation) })),
+      getWaiter: (waiterName) => Effect.fail(new WaiterDoesNotExistError({ waiterName: String(waiterName) }))
+    })
+  })
+
+/**
+ * The client as a layer. It needs an `HttpClient` (see `@effect-apigw/layers`' `Http` for the recommended one per
+ * runtime) and `AwsCredentials`.
+ *
+ * @example
+ * import { ApiGatewayManagementApi } from "@effect-apigw/core"
+ * import { Credentials, Http } from "@effect-apigw/layers"
+ * import { Effect, Layer } from "effect"
+ *
+ * const Client = ApiGatewayManagementApi.layer({
+ *   endpoint: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
+ * }).pipe(Layer.provide([Credentials.layerEnv, Http.layer]))
+ *
+ * const program = ApiGatewayManagementApi.postToConnection({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: "hello" }).pipe(
+ *   Effect.catchTag("GoneException", () => Effect.log("the client went away")),
+ *   Effect.provide(Client)
+ * )
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<ApiGatewayManagementApi, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
+  Layer.effect(ApiGatewayManagementApi, make(options))
+
+/**
+ * The options read from the environment: `APIGW_ENDPOINT`, `AWS_REGION` (or `AWS_DEFAULT_REGION`),
+ * `AWS_MAX_ATTEMPTS`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const defaultConfig: Config.Config<Options> = Config.all({
+  endpoint: Config.string("APIGW_ENDPOINT"),
+  region: Config.option(Config.orElse(Config.string("AWS_REGION"), () => Config.string("AWS_DEFAULT_REGION"))),
+  maxAttempts: Config.option(Config.integer("AWS_MAX_ATTEMPTS"))
+}).pipe(Config.map(({ endpoint, maxAttempts, region }) => ({
+  endpoint,
+  region: Option.getOrUndefined(region),
+  maxAttempts: Option.getOrUndefined(maxAttempts)
+})))
+
+/**
+ * The client as a layer whose options are read through `Config` (by default {@link defaultConfig}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<Options> | Config.Config.Wrap<Options> = defaultConfig
+): Layer.Layer<ApiGatewayManagementApi, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
+  Layer.effect(
+    ApiGatewayManagementApi,
+    Config.unwrap<Options>(config as Config.Config.Wrap<Options>).pipe(
+      Effect.mapError((error) => configError("config", String(error))),
+      Effect.flatMap(make)
+    )
+  )
+
+/**
+ * Sends `Data` to a connection with the client from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const postToConnection = (
+  input: PostToConnectionRequest
+): Effect.Effect<PostToConnectionOutput, PostToConnectionError, ApiGatewayManagementApi> =>
+  Effect.flatMap(ApiGatewayManagementApi, (api) => api.postToConnection(input))
+
+/**
+ * Reads a connection with the client from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const getConnection = (
+  input: GetConnectionRequest
+): Effect.Effect<GetConnectionOutput, GetConnectionError, ApiGatewayManagementApi> =>
+  Effect.flatMap(ApiGatewayManagementApi, (api) => api.getConnection(input))
+
+/**
+ * Closes a connection with the client from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const deleteConnection = (
+  input: DeleteConnectionRequest
+): Effect.Effect<DeleteConnectionOutput, DeleteConnectionError, ApiGatewayManagementApi> =>
+  Effect.flatMap(ApiGatewayManagementApi, (api) => api.deleteConnection(input))
+
+/**
+ * A presigned URL from the client in the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const generatePresignedUrl = (
+  input: GeneratePresignedUrlRequest
+): Effect.Effect<string, GeneratePresignedUrlError, ApiGatewayManagementApi> =>
+  Effect.flatMap(ApiGatewayManagementApi, (api) => api.generatePresignedUrl(input))
+
+/**
+ * Whether an operation is pageable: never, for this API.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const canPaginate = (operation: string): Effect.Effect<boolean, never, ApiGatewayManagementApi> =>
+  Effect.map(ApiGatewayManagementApi, (api) => api.canPaginate(operation))
+
+/**
+ * Fails with `OperationNotPageableError`: this API has no paginators.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const getPaginator = (
+  operation: string
+): Effect.Effect<never, OperationNotPageableError, ApiGatewayManagementApi> =>
+  Effect.flatMap(ApiGatewayManagementApi, (api) => api.getPaginator(operation))
+
+/**
+ * Fails with `WaiterDoesNotExistError`: this API has no waiters.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const getWaiter = (waiterName: string): Effect.Effect<never, WaiterDoesNotExistError, ApiGatewayManagementApi> =>
+  Effect.flatMap(ApiGatewayManagementApi, (api) => api.getWaiter(waiterName))

@@ -1,0 +1,281 @@
+/**
+ * AWS Signature Version 4 for the management API, through `@smithy/signature-v4`: header signing for requests,
+ * query signing for presigned URLs, and verification for servers (the emulator) that check signatures.
+ *
+ * @since 0.1.0
+ */
+import { SignatureV4 } from "@smithy/signature-v4"
+import type { Checksum, SourceData } from "@smithy/types"
+import * as Redacted from "effect/Redacted"
+import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from "node:crypto"
+import type { AwsCredentialIdentity } from "./AwsCredentials.js"
+
+/**
+ * The signing name of the API Gateway Management API (and of every `execute-api` endpoint).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SERVICE = "execute-api"
+
+/**
+ * A request as the signer sees it. `path` is the wire path, already percent-encoded; the signer encodes it once more
+ * for the canonical request, as every AWS service except S3 expects. Header names are lower case.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignableRequest {
+  readonly method: string
+  readonly protocol?: string | undefined
+  readonly hostname: string
+  readonly path: string
+  readonly query?: Record<string, string | Array<string>> | undefined
+  readonly headers: Record<string, string>
+  readonly body?: Uint8Array | string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SigningOptions {
+  readonly credentials: AwsCredentialIdentity
+  readonly region: string
+  /** Signing time in epoch milliseconds. */
+  readonly time: number
+  /** Defaults to `execute-api`. */
+  readonly service?: string | undefined
+  /** Add and sign `x-amz-content-sha256` (the AWS SDK for JavaScript v3 does). Default `false`. */
+  readonly contentSha256?: boolean | undefined
+}
+
+const toBytes = (data: SourceData): Uint8Array | string =>
+  typeof data === "string" ? data : ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data)
+
+class Sha256 implements Checksum {
+  private hash: Hash | Hmac
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.make()
+  }
+  private make(): Hash | Hmac {
+    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", toBytes(this.secret))
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(toBytes(data))
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest())
+  }
+  reset(): void {
+    this.hash = this.make()
+  }
+}
+
+// One smithy signer per credentials object and checksum mode: it keeps its derived signing keys, so static
+// credentials derive them once a day instead of once a request.
+const signers = [new WeakMap<AwsCredentialIdentity, SignatureV4>(), new WeakMap<AwsCredentialIdentity, SignatureV4>()]
+
+const signerFor = (credentials: AwsCredentialIdentity, contentSha256: boolean): SignatureV4 => {
+  const cache = signers[contentSha256 ? 1 : 0]
+  let signer = cache.get(credentials)
+  if (signer === undefined) {
+    const plain = {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: Redacted.value(credentials.secretAccessKey),
+      ...(credentials.sessionToken === undefined ? {} : { sessionToken: Redacted.value(credentials.sessionToken) })
+    }
+    signer = new SignatureV4({
+      credentials: plain,
+      region: "us-east-1",
+      service: SERVICE,
+      sha256: Sha256,
+      applyChecksum: contentSha256
+    })
+    cache.set(credentials, signer)
+  }
+  return signer
+}
+
+const toHttpRequest = (request: SignableRequest) => ({
+  method: request.method,
+  protocol: request.protocol ?? "https:",
+  hostname: request.hostname,
+  path: request.path,
+  query: request.query ?? {},
+  headers: { ...request.headers },
+  body: request.body
+})
+
+/**
+ * Signs a request with SigV4 and returns its headers with `authorization`, `x-amz-date` and, for temporary
+ * credentials, `x-amz-security-token` added. Every header passed in is signed, so pass `host` and the content
+ * headers, not hop-by-hop ones.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const sign = async (
+  request: SignableRequest,
+  options: SigningOptions & {
+    /** Sign these headers even if the signer would skip them (such as `user-agent`). */
+    readonly signableHeaders?: ReadonlySet<string> | undefined
+  }
+): Promise<Record<string, string>> => {
+  const signed = await signerFor(options.credentials, options.contentSha256 === true).sign(toHttpRequest(request), {
+    signingDate: new Date(options.time),
+    signingRegion: options.region,
+    signingService: options.service ?? SERVICE,
+    ...(options.signableHeaders === undefined ? {} : { signableHeaders: new Set(options.signableHeaders) })
+  })
+  return signed.headers
+}
+
+/**
+ * Presigns a request: returns the query parameters (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`,
+ * `X-Amz-Expires`, `X-Amz-SignedHeaders`, `X-Amz-Security-Token`, `X-Amz-Signature`) to append to its URL.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const presign = async (
+  request: SignableRequest,
+  options: SigningOptions & { readonly expiresIn: number }
+): Promise<Record<string, string>> => {
+  const signed = await signerFor(options.credentials, false).presign(toHttpRequest(request), {
+    signingDate: new Date(options.time),
+    signingRegion: options.region,
+    signingService: options.service ?? SERVICE,
+    expiresIn: options.expiresIn
+  })
+  return signed.query as Record<string, string>
+}
+
+/**
+ * Formats epoch milliseconds as a SigV4 timestamp (`20150830T123600Z`).
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const formatAmzDate = (time: number): string => new Date(time).toISOString().replace(/[-:]|\.\d{3}/g, "")
+
+/**
+ * Parses a SigV4 timestamp (`20150830T123600Z`) to epoch milliseconds, or `undefined` when malformed.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const parseAmzDate = (value: string): number | undefined => {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value)
+  if (m === null) return undefined
+  const time = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])
+  return formatAmzDate(time) === value ? time : undefined
+}
+
+/**
+ * The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Authorization {
+  readonly accessKeyId: string
+  readonly date: string
+  readonly region: string
+  readonly service: string
+  readonly signedHeaders: ReadonlyArray<string>
+  readonly signature: string
+}
+
+/**
+ * Parses an `Authorization` header, or returns `undefined` when it is not a well-formed SigV4 one.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const parseAuthorization = (header: string): Authorization | undefined => {
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request, ?SignedHeaders=([a-z0-9!#$%&'*+.^_`|~;-]+), ?Signature=([0-9a-f]{64})$/
+      .exec(header.trim())
+  if (m === null) return undefined
+  return {
+    accessKeyId: m[1],
+    date: m[2],
+    region: m[3],
+    service: m[4],
+    signedHeaders: m[5].split(";"),
+    signature: m[6]
+  }
+}
+
+/**
+ * Why a signature was refused by {@link verify}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type VerifyFailure =
+  | "MissingAuthentication"
+  | "MalformedAuthorization"
+  | "UnknownAccessKey"
+  | "WrongScope"
+  | "StaleDate"
+  | "SignatureMismatch"
+
+/**
+ * Checks the SigV4 signature of a received request against known credentials: the key id must match, the
+ * `x-amz-date` be within `maxSkewMillis` (default 5 minutes) of `now`, and the signature over the signed headers,
+ * path and body be the one these credentials produce. `request.headers` are the received headers, lower case.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const verify = async (
+  request: SignableRequest,
+  options: {
+    readonly credentials: AwsCredentialIdentity
+    readonly region?: string | undefined
+    readonly now: number
+    readonly maxSkewMillis?: number | undefined
+  }
+): Promise<VerifyFailure | undefined> => {
+  const header = request.headers["authorization"]
+  if (header === undefined) return "MissingAuthentication"
+  const auth = parseAuthorization(header)
+  const amzDate = request.headers["x-amz-date"]
+  const time = amzDate === undefined ? undefined : parseAmzDate(amzDate)
+  if (auth === undefined || time === undefined || !auth.signedHeaders.includes("host")) {
+    return "MalformedAuthorization"
+  }
+  if (auth.accessKeyId !== options.credentials.accessKeyId) return "UnknownAccessKey"
+  if (
+    auth.service !== SERVICE || auth.date !== amzDate!.slice(0, 8) ||
+    (options.region !== undefined && auth.region !== options.region)
+  ) return "WrongScope"
+  if (Math.abs(options.now - time) > (options.maxSkewMillis ?? 5 * 60_000)) return "StaleDate"
+  const headers: Record<string, string> = {}
+  for (const name of auth.signedHeaders) {
+    if (name === "x-amz-date" || name === "authorization") continue
+    const value = request.headers[name]
+    if (value === undefined) return "SignatureMismatch"
+    headers[name] = value
+  }
+  const { "x-amz-security-token": token, ...unsigned } = headers
+  const expectedToken = options.credentials.sessionToken
+  if (expectedToken !== undefined && token !== Redacted.value(expectedToken)) return "SignatureMismatch"
+  // A signed payload hash stands in for the body in the canonical request: it must be the body's.
+  const payloadHash = unsigned["x-amz-content-sha256"]
+  if (payloadHash !== undefined && payloadHash !== createHash("sha256").update(request.body ?? "").digest("hex")) {
+    return "SignatureMismatch"
+  }
+  const signed = await sign({ ...request, headers: unsigned }, {
+    credentials: token === undefined ? { ...options.credentials, sessionToken: undefined } : options.credentials,
+    region: auth.region,
+    time,
+    signableHeaders: new Set(auth.signedHeaders)
+  })
+  const expected = parseAuthorization(signed["authorization"])!.signature
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature)) ? undefined : "SignatureMismatch"
+}

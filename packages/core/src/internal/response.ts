@@ -1,0 +1,206 @@
+import {
+  AwsServiceError,
+  ForbiddenException,
+  GoneException,
+  LimitExceededException,
+  PayloadTooLargeException,
+  TransportError,
+  UnexpectedResponseError
+} from "@effect-apigw/schema/Errors"
+import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+
+/** The modelled AWS errors, by code. */
+export const modelled = {
+  ForbiddenException,
+  GoneException,
+  PayloadTooLargeException,
+  LimitExceededException
+} as const
+
+export type ModelledCode = keyof typeof modelled
+
+const byStatus: Record<number, ModelledCode> = {
+  403: "ForbiddenException",
+  410: "GoneException",
+  413: "PayloadTooLargeException",
+  429: "LimitExceededException"
+}
+
+/** What the client keeps of an HTTP response: status, the headers it reads, and the body bytes. */
+export interface RawResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: Uint8Array
+}
+
+export const requestIdOf = (headers: RawResponse["headers"]): string | undefined =>
+  headers["x-amzn-requestid"] ?? headers["x-amzn-request-id"] ?? headers["x-amz-request-id"]
+
+export const metadataOf = (response: RawResponse, attempts: number, totalRetryDelay: number): ResponseMetadata => {
+  const requestId = requestIdOf(response.headers)
+  const extendedRequestId = response.headers["x-amz-id-2"]
+  const cfId = response.headers["x-amz-cf-id"]
+  return {
+    httpStatusCode: response.status,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(extendedRequestId === undefined ? {} : { extendedRequestId }),
+    ...(cfId === undefined ? {} : { cfId }),
+    attempts,
+    totalRetryDelay
+  }
+}
+
+/** `aws.protocoljson#Foo:http://...` -> `Foo`. */
+export const sanitizeCode = (raw: string): string => {
+  let code = raw.trim()
+  const cut = code.search(/[:,]/)
+  if (cut >= 0) code = code.slice(0, cut)
+  const hash = code.lastIndexOf("#")
+  if (hash >= 0) code = code.slice(hash + 1)
+  return code.trim()
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false })
+
+const parseJsonObject = (body: Uint8Array): Record<string, unknown> | undefined => {
+  if (body.length === 0) return undefined
+  try {
+    const value: unknown = JSON.parse(decoder.decode(body))
+    return typeof value === "object" && value !== null && !Array.isArray(value) ?
+      value as Record<string, unknown> :
+      undefined
+  } catch {
+    return undefined
+  }
+}
+
+const stringField = (body: Record<string, unknown> | undefined, ...names: Array<string>): string | undefined => {
+  if (body === undefined) return undefined
+  for (const name of names) {
+    const value = body[name]
+    if (typeof value === "string" && value !== "") return value
+  }
+  return undefined
+}
+
+// Messages are shown to users and logged: keep them to one bounded line.
+const clip = (text: string): string => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return line.length > 512 ? line.slice(0, 509) + "..." : line
+}
+
+export type ErrorFromResponse =
+  | ForbiddenException
+  | GoneException
+  | PayloadTooLargeException
+  | LimitExceededException
+  | AwsServiceError
+  | UnexpectedResponseError
+
+/**
+ * Maps an error response: the code comes from `x-amzn-errortype`, else the body's `code`, else `__type`; with no code
+ * the statuses 403/410/413/429 still name their modelled error. Codes the operation does not model become
+ * `AwsServiceError`; anything else is an `UnexpectedResponseError`.
+ */
+export const errorFromResponse = (
+  response: RawResponse,
+  allowed: ReadonlySet<ModelledCode>,
+  metadata: ResponseMetadata
+): ErrorFromResponse => {
+  const body = parseJsonObject(response.body)
+  const rawCode = response.headers["x-amzn-errortype"] ?? stringField(body, "code", "__type")
+  const code = rawCode === undefined ? undefined : sanitizeCode(rawCode)
+  const message = stringField(body, "message", "Message", "errorMessage")
+  const fields = { $metadata: metadata, ...(message === undefined ? {} : { Message: clip(message) }) }
+  if (code !== undefined && code !== "") {
+    return allowed.has(code as ModelledCode) ?
+      new modelled[code as ModelledCode](fields) :
+      new AwsServiceError({ code, ...fields })
+  }
+  const fromStatus = byStatus[response.status]
+  if (fromStatus !== undefined && allowed.has(fromStatus)) return new modelled[fromStatus](fields)
+  const text = response.body.length === 0 ? "no body" : clip(decoder.decode(response.body.subarray(0, 512)))
+  return new UnexpectedResponseError({
+    reason: "Status",
+    description: `HTTP ${response.status}${message === undefined ? `: ${text}` : `: ${clip(message)}`}`,
+    $metadata: metadata
+  })
+}
+
+const codeOf = (cause: unknown): string | undefined => {
+  for (let current = cause, depth = 0; current !== null && typeof current === "object" && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+const messageOf = (cause: unknown): string => {
+  const code = codeOf(cause)
+  const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "transport failure"
+  return code !== undefined && !message.includes(code) ? `${message} (${code})` : message
+}
+
+/** Maps a failure to send a request or read its response. Only the cause's message and code are kept. */
+export const transportError = (
+  error: HttpClientError.HttpClientError,
+  metadata: ResponseMetadata
+): TransportError => {
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new TransportError({ reason: "InvalidUrl", description: "the request URL is invalid", $metadata: metadata })
+  }
+  const code = codeOf(error.cause)
+  const reason = code === "ECONNREFUSED"
+    ? "ConnectionRefused"
+    : code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET" || code === "ERR_STREAM_PREMATURE_CLOSE"
+    ? "ConnectionReset"
+    : code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT"
+    ? "Timeout"
+    : "Other"
+  return new TransportError({ reason, description: clip(messageOf(error.cause)), $metadata: metadata })
+}
+
+/**
+ * Reads a response body, refusing more than `limit` bytes: the declared `content-length` is checked first, then the
+ * bytes that actually arrive.
+ */
+export const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+): Effect.Effect<Uint8Array | "TooLarge", HttpClientError.ResponseError> => {
+  const declared = response.headers["content-length"]
+  if (declared !== undefined && /^\d+$/.test(declared)) {
+    if (Number(declared) > limit) return Effect.succeed("TooLarge")
+    return Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
+  }
+  return response.stream.pipe(
+    Stream.scan({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) => ({
+      size: acc.size + chunk.length,
+      chunks: Chunk.append(acc.chunks, chunk)
+    })),
+    Stream.takeUntil((acc) => acc.size > limit),
+    Stream.runLast,
+    Effect.map(Option.match({
+      onNone: () => new Uint8Array(0),
+      onSome: ({ chunks, size }) => {
+        if (size > limit) return "TooLarge" as const
+        const out = new Uint8Array(size)
+        let offset = 0
+        for (const chunk of chunks) {
+          out.set(chunk, offset)
+          offset += chunk.length
+        }
+        return out
+      }
+    })),
+    // A response without a body (`Response(null)`) has no stream at all.
+    Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed(new Uint8Array(0)))
+  )
+}

@@ -1,0 +1,207 @@
+/**
+ * The tagged errors of the API Gateway Management API client. The four modelled AWS errors carry the AWS names as
+ * their `_tag`; the others are this project's own, one per thing a caller would handle differently.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { ResponseMetadata } from "./ResponseMetadata.js"
+
+const awsFields = {
+  Message: Schema.optional(Schema.String),
+  $metadata: ResponseMetadata
+}
+
+const describe = (name: string, message: string | undefined, metadata: ResponseMetadata): string => {
+  const parts = [message ?? name]
+  if (metadata.httpStatusCode !== undefined) parts.push(`status ${metadata.httpStatusCode}`)
+  if (metadata.requestId !== undefined) parts.push(`request id ${metadata.requestId}`)
+  return parts.length === 1 ? parts[0] : `${parts[0]} (${parts.slice(1).join(", ")})`
+}
+
+/**
+ * The caller may not use this connection or the signature was refused (HTTP 403).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ForbiddenException extends Schema.TaggedError<ForbiddenException>()("ForbiddenException", awsFields) {
+  override get message(): string {
+    return describe(this._tag, this.Message, this.$metadata)
+  }
+}
+
+/**
+ * The connection no longer exists (HTTP 410): the client disconnected or the connection was deleted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class GoneException extends Schema.TaggedError<GoneException>()("GoneException", awsFields) {
+  override get message(): string {
+    return describe(this._tag, this.Message, this.$metadata)
+  }
+}
+
+/**
+ * The message is larger than the 128 KiB the API accepts (HTTP 413, or refused before sending).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PayloadTooLargeException
+  extends Schema.TaggedError<PayloadTooLargeException>()("PayloadTooLargeException", awsFields)
+{
+  override get message(): string {
+    return describe(this._tag, this.Message, this.$metadata)
+  }
+}
+
+/**
+ * The caller was throttled (HTTP 429), for example because the client's send buffer is full.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LimitExceededException
+  extends Schema.TaggedError<LimitExceededException>()("LimitExceededException", awsFields)
+{
+  override get message(): string {
+    return describe(this._tag, this.Message, this.$metadata)
+  }
+}
+
+/**
+ * An AWS error that the API model does not list, such as `AccessDeniedException`,
+ * `InvalidSignatureException` or `ThrottlingException`; `code` holds its name.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AwsServiceError extends Schema.TaggedError<AwsServiceError>()("AwsServiceError", {
+  code: Schema.String,
+  ...awsFields
+}) {
+  override get message(): string {
+    return describe(this.code, this.Message === undefined ? undefined : `${this.code}: ${this.Message}`, this.$metadata)
+  }
+}
+
+/**
+ * No usable HTTP response arrived: the connection was refused or reset, the request timed out, or the URL could not be
+ * used.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  reason: Schema.Literal("ConnectionRefused", "ConnectionReset", "Timeout", "InvalidUrl", "Other"),
+  description: Schema.String,
+  $metadata: ResponseMetadata
+}) {
+  override get message(): string {
+    return `${this.reason}: ${this.description}`
+  }
+}
+
+/**
+ * The server answered with a status or a body that does not fit the API model.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnexpectedResponseError extends Schema.TaggedError<UnexpectedResponseError>()("UnexpectedResponseError", {
+  reason: Schema.Literal("Status", "Body"),
+  description: Schema.String,
+  $metadata: ResponseMetadata
+}) {
+  override get message(): string {
+    return describe(
+      this.reason === "Status" ? "Unexpected status" : "Unexpected body",
+      this.description,
+      this.$metadata
+    )
+  }
+}
+
+/**
+ * Credentials could not be obtained. `sources` names the providers that were tried; no secret is ever included.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CredentialsError extends Schema.TaggedError<CredentialsError>()("CredentialsError", {
+  message: Schema.String,
+  sources: Schema.optional(Schema.Array(Schema.String))
+}) {}
+
+/**
+ * The input was refused before any request was sent (empty `ConnectionId`, `Data` of the wrong type, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
+  field: Schema.String,
+  description: Schema.String
+}) {
+  override get message(): string {
+    return `Invalid ${this.field}: ${this.description}`
+  }
+}
+
+/**
+ * The client options are unusable (a bad endpoint, no region, an invalid retry setting, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigurationError extends Schema.TaggedError<ConfigurationError>()("ConfigurationError", {
+  option: Schema.String,
+  description: Schema.String
+}) {
+  override get message(): string {
+    return `Invalid ${this.option}: ${this.description}`
+  }
+}
+
+/**
+ * `getPaginator` was called: no operation of this API is pageable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OperationNotPageableError
+  extends Schema.TaggedError<OperationNotPageableError>()("OperationNotPageableError", { operation: Schema.String })
+{
+  override get message(): string {
+    return `Operation cannot be paginated: ${this.operation}`
+  }
+}
+
+/**
+ * `getWaiter` was called: this API defines no waiters.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WaiterDoesNotExistError
+  extends Schema.TaggedError<WaiterDoesNotExistError>()("WaiterDoesNotExistError", { waiterName: Schema.String })
+{
+  override get message(): string {
+    return `Waiter does not exist: ${this.waiterName}`
+  }
+}
+
+/**
+ * The errors an AWS response can be mapped to.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ServiceError =
+  | ForbiddenException
+  | GoneException
+  | PayloadTooLargeException
+  | LimitExceededException
+  | AwsServiceError

@@ -1,0 +1,151 @@
+/**
+ * Inputs and outputs of the three operations, with the AWS model's member names, and the wire form of the
+ * `GetConnection` response.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { ResponseMetadata } from "./ResponseMetadata.js"
+import { Timestamp } from "./Timestamp.js"
+
+/**
+ * What `Data` may be: a string (sent as UTF-8) or binary data, sent byte for byte.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Data = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob
+
+/**
+ * Tells whether a value can be sent as `Data`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isData = (u: unknown): u is Data =>
+  typeof u === "string" || u instanceof ArrayBuffer || ArrayBuffer.isView(u) ||
+  (typeof Blob !== "undefined" && u instanceof Blob)
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DataSchema: Schema.Schema<Data> = Schema.declare(isData, {
+  identifier: "Data",
+  description: "a string, Uint8Array, ArrayBuffer, ArrayBufferView or Blob"
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ConnectionId = Schema.String.annotations({ identifier: "ConnectionId" })
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PostToConnectionRequest = Schema.Struct({ ConnectionId, Data: DataSchema })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PostToConnectionRequest extends Schema.Schema.Type<typeof PostToConnectionRequest> {}
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetConnectionRequest = Schema.Struct({ ConnectionId })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetConnectionRequest extends Schema.Schema.Type<typeof GetConnectionRequest> {}
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeleteConnectionRequest = Schema.Struct({ ConnectionId })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteConnectionRequest extends Schema.Schema.Type<typeof DeleteConnectionRequest> {}
+
+/**
+ * Who is on the other end of a connection.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Identity = Schema.Struct({
+  SourceIp: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("sourceIp")),
+  UserAgent: Schema.optionalWith(Schema.String, { nullable: true, exact: true }).pipe(Schema.fromKey("userAgent"))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Identity extends Schema.Schema.Type<typeof Identity> {}
+
+/**
+ * The `GetConnection` response body: decodes the wire's camelCase JSON (`connectedAt`, `identity.sourceIp`, ...)
+ * into the model's names, with the timestamps as `Date`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetConnectionResponse = Schema.Struct({
+  ConnectedAt: Schema.optionalWith(Timestamp, { nullable: true, exact: true }).pipe(Schema.fromKey("connectedAt")),
+  Identity: Schema.optionalWith(Identity, { nullable: true, exact: true }).pipe(Schema.fromKey("identity")),
+  LastActiveAt: Schema.optionalWith(Timestamp, { nullable: true, exact: true }).pipe(Schema.fromKey("lastActiveAt"))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetConnectionResponse extends Schema.Schema.Type<typeof GetConnectionResponse> {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PostToConnectionOutput {
+  readonly $metadata: ResponseMetadata
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteConnectionOutput {
+  readonly $metadata: ResponseMetadata
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetConnectionOutput extends GetConnectionResponse {
+  readonly $metadata: ResponseMetadata
+}
+
+/**
+ * The wire body of an AWS error, as far as the client reads it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ErrorBody = Schema.Struct({
+  code: Schema.optional(Schema.Unknown),
+  __type: Schema.optional(Schema.Unknown),
+  message: Schema.optional(Schema.Unknown),
+  Message: Schema.optional(Schema.Unknown)
+})
