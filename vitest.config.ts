@@ -1,10 +1,12 @@
 import { defineConfig } from "vitest/config"
 
+const roots = ["packages/schema", "packages/core", "packages/layers", "packages/emulator", "test"]
+
 export default defineConfig({
   test: {
-    projects: ["packages/*", "test"].map((root) => ({
+    projects: roots.map((root) => ({
       extends: true,
-      test: { name: root === "test" ? "e2e" : root.split("/")[1], dir: root, include: ["**/*.test.ts"] }
+      test: { name: root.replace("packages/", ""), dir: root, include: ["**/*.test.ts"] }
     })),
     testTimeout: 30_000,
     hookTimeout: 30_000

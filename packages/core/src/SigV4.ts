@@ -237,6 +237,8 @@ export const verify = async (
   options: {
     readonly credentials: AwsCredentialIdentity
     readonly region?: string | undefined
+    /** The signing name requests must be scoped to. Defaults to `execute-api`. */
+    readonly service?: string | undefined
     readonly now: number
     readonly maxSkewMillis?: number | undefined
   }
@@ -251,7 +253,7 @@ export const verify = async (
   }
   if (auth.accessKeyId !== options.credentials.accessKeyId) return "UnknownAccessKey"
   if (
-    auth.service !== SERVICE || auth.date !== amzDate!.slice(0, 8) ||
+    auth.service !== (options.service ?? SERVICE) || auth.date !== amzDate!.slice(0, 8) ||
     (options.region !== undefined && auth.region !== options.region)
   ) return "WrongScope"
   if (Math.abs(options.now - time) > (options.maxSkewMillis ?? 5 * 60_000)) return "StaleDate"
@@ -273,6 +275,7 @@ export const verify = async (
   const signed = await sign({ ...request, headers: unsigned }, {
     credentials: token === undefined ? { ...options.credentials, sessionToken: undefined } : options.credentials,
     region: auth.region,
+    service: auth.service,
     time,
     signableHeaders: new Set(auth.signedHeaders)
   })
