@@ -40,6 +40,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
@@ -192,7 +193,27 @@ export interface Options {
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** `Data` larger than this fails with `PayloadTooLargeException` before sending (default 131072; `false`: off). */
   readonly maxPayloadBytes?: number | false | undefined
+  /**
+   * Replaces the built-in backoff: after each retryable failure the schedule is stepped with the error, and its delay
+   * is waited; when it ends, the call fails. `maxAttempts` and the retry budget still apply.
+   */
+  readonly retrySchedule?: Schedule.Schedule<unknown, RetryableError> | undefined
 }
+
+/**
+ * The failures that may be retried: throttling and transient AWS errors, unexpected 5xx answers, transport errors.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RetryableError =
+  | ForbiddenException
+  | GoneException
+  | PayloadTooLargeException
+  | LimitExceededException
+  | AwsServiceError
+  | UnexpectedResponseError
+  | TransportError
 
 /**
  * The model's maximum message size, in bytes.
@@ -295,6 +316,14 @@ const checkData = (
       Effect.succeed(bytes))
 }
 
+const annotate = (metadata: ResponseMetadata | undefined): Effect.Effect<void> =>
+  metadata === undefined ? Effect.void : Effect.annotateCurrentSpan({
+    "http.response.status_code": metadata.httpStatusCode,
+    "aws.request_id": metadata.requestId,
+    "aws.attempts": metadata.attempts,
+    "aws.total_retry_delay_ms": metadata.totalRetryDelay
+  })
+
 const configError = (option: string, description: string) => new ConfigurationError({ option, description })
 
 const PRESIGN_METHODS: Record<OperationName, "POST" | "GET" | "DELETE"> = {
@@ -329,7 +358,11 @@ export const make = (
     if (maxPayloadBytes !== false && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 0)) {
       return yield* configError("maxPayloadBytes", `${maxPayloadBytes} is not a whole number of bytes`)
     }
-    const httpClient = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // The operation's own span replaces the HTTP client's: it would record every header, the session token too.
+    const httpClient = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.withTracerPropagation(false),
+      HttpClient.withTracerDisabledWhen(() => true)
+    )
     const credentials = yield* AwsCredentials
     const budget = new RetryBudget()
     const origin = `${endpoint.protocol}//${endpoint.host}`
@@ -395,6 +428,34 @@ export const make = (
         )
       })
 
+    const retryWith = (
+      error: ErrorFromResponse | TransportError,
+      response: RawResponse | undefined,
+      attempts: number,
+      localTime: number,
+      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined
+    ): Effect.Effect<{ readonly delay: number; readonly cost: number } | undefined> => {
+      const kind = classify(error)
+      const cost = kind !== undefined && attempts < maxAttempts ? budget.take(kind) : undefined
+      if (kind === undefined || cost === undefined) return Effect.succeed(undefined)
+      if (driver !== undefined) {
+        // A custom schedule decides the delay (it sleeps itself) and may stop early.
+        return driver.next(error).pipe(
+          Effect.zipRight(Clock.currentTimeMillis),
+          Effect.map((after) => ({ delay: Math.max(0, after - localTime), cost })),
+          Effect.orElseSucceed(() => {
+            budget.release(cost)
+            return undefined
+          })
+        )
+      }
+      return Effect.flatMap(Random.next, (random) => {
+        const retryAfter = response === undefined ? undefined : retryAfterMillis(response, localTime)
+        const delay = backoff(kind, attempts, random, retryAfter)
+        return Effect.as(Effect.sleep(Duration.millis(delay)), { delay, cost })
+      })
+    }
+
     /**
      * Runs attempts until one succeeds, fails for good, or the attempts or the retry budget run out. `onSuccess`
      * turns a 2xx response into the output.
@@ -404,12 +465,13 @@ export const make = (
       path: string,
       body: Uint8Array | undefined,
       allowed: ReadonlySet<ModelledCode>,
-      onSuccess: (response: RawResponse, metadata: ResponseMetadata) => Either.Either<A, UnexpectedResponseError>
+      onSuccess: (response: RawResponse, metadata: ResponseMetadata) => Either.Either<A, UnexpectedResponseError>,
+      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined
     ): Effect.Effect<A, E> => {
-      let spent = 0
       const loop = (
         attempts: number,
         totalRetryDelay: number,
+        spent: number,
         skewCorrected: boolean
       ): Effect.Effect<A, ErrorFromResponse | TransportError | CredentialsError> =>
         attempt(method, path, body, { attempts, totalRetryDelay }).pipe(
@@ -427,35 +489,70 @@ export const make = (
               error = errorFromResponse(response, allowed, metadata)
             } else {
               error = result.left
-              if (error._tag === "CredentialsError") return Effect.fail(error)
             }
+            if (error._tag === "CredentialsError") return Effect.fail(error)
+            const failed = error
             return Effect.flatMap(Clock.currentTimeMillis, (localTime) => {
               const server = response === undefined ? undefined : serverTime(response)
               if (
-                !skewCorrected && server !== undefined && error._tag !== "TransportError" && mayBeSkew(error) &&
+                !skewCorrected && server !== undefined && failed._tag !== "TransportError" && mayBeSkew(failed) &&
                 Math.abs(server - (localTime + clockOffset)) >= SKEW_THRESHOLD
               ) {
                 clockOffset = server - localTime
-                return loop(attempts + 1, totalRetryDelay, true)
+                return loop(attempts + 1, totalRetryDelay, spent, true)
               }
-              const kind = classify(error)
-              const cost = kind !== undefined && attempts < maxAttempts ? budget.take(kind) : undefined
-              if (kind === undefined || cost === undefined) return Effect.fail(error)
-              spent += cost
-              return Effect.flatMap(Random.next, (random) => {
-                const retryAfter = response === undefined ? undefined : retryAfterMillis(response, localTime)
-                const delay = backoff(kind, attempts, random, retryAfter)
-                return Effect.zipRight(
-                  Effect.sleep(Duration.millis(delay)),
-                  loop(attempts + 1, totalRetryDelay + delay, skewCorrected)
-                )
-              })
+              return Effect.flatMap(
+                retryWith(failed, response, attempts, localTime, driver),
+                (retry) =>
+                  retry === undefined ?
+                    Effect.fail(failed) :
+                    loop(attempts + 1, totalRetryDelay + retry.delay, spent + retry.cost, skewCorrected)
+              )
             })
           })
         )
       // `allowed` keeps the mapped errors within the operation's union.
-      return loop(1, 0, false) as Effect.Effect<A, any>
+      return loop(1, 0, 0, false) as Effect.Effect<A, any>
     }
+
+    const schedule = options.retrySchedule
+    /** Runs an operation in its span, with a fresh driver of the custom retry schedule, if any. */
+    const operation = <A extends { readonly $metadata: ResponseMetadata }, E>(
+      name: string,
+      connectionId: unknown,
+      f: (
+        path: string,
+        driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined
+      ) => Effect.Effect<A, E>
+    ): Effect.Effect<A, E | InvalidInputError> =>
+      Either.match(connectionPath(connectionId), {
+        onLeft: Effect.fail,
+        onRight: (segment) =>
+          (schedule === undefined ?
+            f(pathPrefix + segment, undefined) :
+            Effect.flatMap(Schedule.driver(schedule), (driver) => f(pathPrefix + segment, driver))).pipe(
+              Effect.tap((output) => annotate(output.$metadata)),
+              Effect.tapError((error) =>
+                annotate(
+                  typeof error === "object" && error !== null && "$metadata" in error ?
+                    error.$metadata as ResponseMetadata :
+                    undefined
+                )
+              ),
+              Effect.withSpan(`ApiGatewayManagementApi.${name}`, {
+                kind: "client",
+                captureStackTrace: false,
+                attributes: {
+                  "rpc.system": "aws-api",
+                  "rpc.service": "ApiGatewayManagementApi",
+                  "rpc.method": name,
+                  "cloud.region": endpoint.region,
+                  "server.address": endpoint.host,
+                  "aws.apigateway.connection_id": connectionId as string
+                }
+              })
+            )
+      })
 
     const empty = (_: RawResponse, $metadata: ResponseMetadata) => Either.right({ $metadata })
 
@@ -477,40 +574,41 @@ export const make = (
       })
     }
 
-    const withPath = <A, E, R>(connectionId: unknown, f: (path: string) => Effect.Effect<A, E, R>) =>
-      Either.match(connectionPath(connectionId), {
-        onLeft: Effect.fail,
-        onRight: (segment) => f(pathPrefix + segment)
-      })
-
     const postToConnection = (input: PostToConnectionRequest) =>
-      withPath(
+      operation(
+        "PostToConnection",
         input?.ConnectionId,
-        (path) =>
-          Effect.flatMap(checkData(input.Data, maxPayloadBytes), (body) =>
-            run<PostToConnectionOutput, PostToConnectionError>("POST", path, body, POST_ERRORS, empty))
+        (path, driver) =>
+          Effect.flatMap(
+            checkData(input.Data, maxPayloadBytes),
+            (body) => run<PostToConnectionOutput, PostToConnectionError>("POST", path, body, POST_ERRORS, empty, driver)
+          )
       )
 
     const getConnection = (input: GetConnectionRequest) =>
-      withPath(
+      operation(
+        "GetConnection",
         input?.ConnectionId,
-        (path) => run<GetConnectionOutput, GetConnectionError>("GET", path, undefined, OTHER_ERRORS, parseConnection)
+        (path, driver) =>
+          run<GetConnectionOutput, GetConnectionError>("GET", path, undefined, OTHER_ERRORS, parseConnection, driver)
       )
 
     const deleteConnection = (input: DeleteConnectionRequest) =>
-      withPath(
+      operation(
+        "DeleteConnection",
         input?.ConnectionId,
-        (path) => run<DeleteConnectionOutput, DeleteConnectionError>("DELETE", path, undefined, OTHER_ERRORS, empty)
+        (path, driver) =>
+          run<DeleteConnectionOutput, DeleteConnectionError>("DELETE", path, undefined, OTHER_ERRORS, empty, driver)
       )
 
     const generatePresignedUrl = (
       input: GeneratePresignedUrlRequest
     ): Effect.Effect<string, GeneratePresignedUrlError> => {
-      const operation = input?.ClientMethod
-      if (!Object.hasOwn(PRESIGN_METHODS, operation)) {
+      const clientMethod = input?.ClientMethod
+      if (!Object.hasOwn(PRESIGN_METHODS, clientMethod)) {
         return Effect.fail(invalid("ClientMethod", `expected one of ${Object.keys(PRESIGN_METHODS).join(", ")}`))
       }
-      const method = input.HttpMethod ?? PRESIGN_METHODS[operation]
+      const method = input.HttpMethod ?? PRESIGN_METHODS[clientMethod]
       if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
         return Effect.fail(invalid("HttpMethod", "expected an HTTP method name such as GET"))
       }
@@ -520,26 +618,33 @@ export const make = (
           invalid("ExpiresIn", `${expiresIn} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
         )
       }
-      return withPath(input.Params?.ConnectionId, (path) =>
-        Effect.gen(function*() {
-          const body = operation === "postToConnection" ?
-            yield* checkData((input.Params as PostToConnectionRequest).Data, maxPayloadBytes) :
-            undefined
-          const identity = yield* credentials.resolve
-          const time = yield* now
-          const query = yield* Effect.tryPromise({
-            try: () =>
-              SigV4.presign({ method: method.toUpperCase(), hostname, path, headers: { host: endpoint.host }, body }, {
-                credentials: identity,
-                region: endpoint.region,
-                time,
-                expiresIn
-              }),
-            catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
+      return Either.match(connectionPath(input.Params?.ConnectionId), {
+        onLeft: Effect.fail,
+        onRight: (segment) =>
+          Effect.gen(function*() {
+            const path = pathPrefix + segment
+            const body = clientMethod === "postToConnection" ?
+              yield* checkData((input.Params as PostToConnectionRequest).Data, maxPayloadBytes) :
+              undefined
+            const identity = yield* credentials.resolve
+            const time = yield* now
+            const query = yield* Effect.tryPromise({
+              try: () =>
+                SigV4.presign(
+                  { method: method.toUpperCase(), hostname, path, headers: { host: endpoint.host }, body },
+                  {
+                    credentials: identity,
+                    region: endpoint.region,
+                    time,
+                    expiresIn
+                  }
+                ),
+              catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
+            })
+            const search = Object.keys(query).sort().map((key) => `${escapeQuery(key)}=${escapeQuery(query[key])}`)
+            return `${origin}${path}?${search.join("&")}`
           })
-          const search = Object.keys(query).sort().map((key) => `${escapeQuery(key)}=${escapeQuery(query[key])}`)
-          return `${origin}${path}?${search.join("&")}`
-        }))
+      })
     }
 
     return ApiGatewayManagementApi.of({

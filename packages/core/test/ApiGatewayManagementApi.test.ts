@@ -1,7 +1,7 @@
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
 import { Credentials, TestHttp } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { ConfigProvider, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock, Tracer } from "effect"
 
 const ENDPOINT = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
 const SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -513,4 +513,100 @@ describe("presigned URLs and the rest of the client surface", () => {
       assert.strictEqual(error._tag, "ConfigurationError")
       assert.include(error.message, "APIGW_ENDPOINT")
     }))
+})
+
+/** A tracer that keeps every span it makes. */
+const recordingTracer = () => {
+  const spans: Array<{ name: string; attributes: Map<string, unknown>; exit?: Exit.Exit<unknown, unknown> }> = []
+  const tracer = Tracer.make({
+    span(name, parent, context, links, startTime, kind) {
+      const record: (typeof spans)[number] = { name, attributes: new Map() }
+      spans.push(record)
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: `span-${spans.length}`,
+        traceId: "trace",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes: record.attributes,
+        links,
+        sampled: true,
+        kind,
+        end(endTime, exit) {
+          record.exit = exit
+          ;(span as any).status = { _tag: "Ended", startTime, endTime, exit }
+        },
+        attribute(key, value) {
+          record.attributes.set(key, value)
+        },
+        event() {},
+        addLinks() {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, tracer }
+}
+
+describe("tracing", () => {
+  it.effect("one span per operation with service, operation, request id, status and attempts; no secrets", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      yield* scripted({ status: 503 }, { status: 200, headers: { "x-amzn-requestid": "req-ok" } }, {
+        status: 410,
+        headers: { "x-amzn-requestid": "req-gone" }
+      })
+      yield* withTime(post).pipe(Effect.withTracer(tracer))
+      yield* Effect.flip(withTime(get)).pipe(Effect.withTracer(tracer))
+      assert.deepStrictEqual(spans.map((span) => span.name), [
+        "ApiGatewayManagementApi.PostToConnection",
+        "ApiGatewayManagementApi.GetConnection"
+      ])
+      const [ok, gone] = spans
+      assert.strictEqual(ok.attributes.get("rpc.service"), "ApiGatewayManagementApi")
+      assert.strictEqual(ok.attributes.get("rpc.method"), "PostToConnection")
+      assert.strictEqual(ok.attributes.get("aws.request_id"), "req-ok")
+      assert.strictEqual(ok.attributes.get("http.response.status_code"), 200)
+      assert.strictEqual(ok.attributes.get("aws.attempts"), 2)
+      assert.isAbove(ok.attributes.get("aws.total_retry_delay_ms") as number, -1)
+      assert.isTrue(ok.exit !== undefined && Exit.isSuccess(ok.exit))
+      assert.strictEqual(gone.attributes.get("aws.request_id"), "req-gone")
+      assert.strictEqual(gone.attributes.get("http.response.status_code"), 410)
+      assert.isTrue(gone.exit !== undefined && Exit.isFailure(gone.exit))
+      for (const span of spans) {
+        const text = JSON.stringify([...span.attributes])
+        assert.notInclude(text, SECRET)
+        assert.notInclude(text, TOKEN)
+      }
+    }).pipe(Effect.provide(clientLayer())))
+})
+
+describe("custom retry schedule", () => {
+  it.effect("replaces the backoff and can stop early", () =>
+    Effect.gen(function*() {
+      yield* scripted({ status: 503 }, { status: 503 }, { status: 503 }, { status: 200 })
+      const error: any = yield* failure(post)
+      assert.strictEqual(error.$metadata.attempts, 2)
+      assert.strictEqual(error.$metadata.totalRetryDelay, 250)
+      assert.strictEqual((yield* requests).length, 2)
+    }).pipe(
+      Effect.provide(
+        clientLayer({
+          maxAttempts: 10,
+          retrySchedule: Schedule.spaced("250 millis").pipe(Schedule.intersect(Schedule.recurs(1)))
+        })
+      )
+    ))
+
+  it.effect("is fresh for every call", () =>
+    Effect.gen(function*() {
+      yield* scripted({ status: 503 }, { status: 200 }, { status: 503 }, { status: 200 })
+      const first = yield* withTime(post)
+      const second = yield* withTime(post)
+      assert.strictEqual(first.$metadata.attempts, 2)
+      assert.strictEqual(second.$metadata.attempts, 2)
+    }).pipe(Effect.provide(clientLayer({ retrySchedule: Schedule.recurs(1) }))))
 })
