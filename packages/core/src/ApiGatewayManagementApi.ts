@@ -5,6 +5,7 @@
  */
 import {
   type AwsServiceError,
+  type BroadcastAbortedError,
   ConfigurationError,
   CredentialsError,
   type ForbiddenException,
@@ -42,8 +43,10 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
+import * as InternalBroadcast from "./internal/broadcast.js"
 import {
   type ErrorFromResponse,
   errorFromResponse,
@@ -135,6 +138,62 @@ export type GeneratePresignedUrlRequest =
   }
 
 /**
+ * How one connection fared in a broadcast.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BroadcastOutcome =
+  | { readonly _tag: "Delivered"; readonly ConnectionId: string }
+  | { readonly _tag: "Gone"; readonly ConnectionId: string }
+  | { readonly _tag: "Failed"; readonly ConnectionId: string; readonly error: PostToConnectionError }
+
+/**
+ * What a broadcast did: the ids delivered, the ids that answered Gone, and the ids that failed with their error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BroadcastResult {
+  readonly delivered: Array<string>
+  readonly gone: Array<string>
+  readonly failed: Array<{ readonly ConnectionId: string; readonly error: PostToConnectionError }>
+}
+
+/**
+ * Input of `broadcast` and `broadcastStream`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BroadcastRequest<IE = never, IR = never, GE = never, GR = never> {
+  /** The ids, as any iterable or a `Stream` (read as the broadcast goes, never all at once). */
+  readonly ConnectionIds: Iterable<string> | Stream.Stream<string, IE, IR>
+  /** The message, encoded once for all connections. */
+  readonly Data: Data
+  /** Posts in flight at most (default {@link DEFAULT_BROADCAST_CONCURRENCY}). */
+  readonly concurrency?: number | undefined
+  /** Run for each id that answered Gone, as it happens (e.g. to delete it from the store). */
+  readonly onGone?: ((connectionId: string) => Effect.Effect<unknown, GE, GR>) | undefined
+}
+
+/**
+ * The errors that end a whole broadcast: bad `Data`, a bad `concurrency`, or an endpoint that keeps failing.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type BroadcastError = InvalidInputError | PayloadTooLargeException | BroadcastAbortedError
+
+/**
+ * Posts in flight at most during a broadcast, unless told otherwise.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_BROADCAST_CONCURRENCY = 32
+
+/**
  * The client.
  *
  * @since 0.1.0
@@ -153,6 +212,17 @@ export interface ApiGatewayManagementApiService {
   readonly deleteConnection: (
     input: DeleteConnectionRequest
   ) => Effect.Effect<DeleteConnectionOutput, DeleteConnectionError>
+  /**
+   * Sends one message to many connections with bounded concurrency; throttling slows the whole broadcast down, an
+   * endpoint that keeps failing stops it with `BroadcastAbortedError`, and interruption stops every post in flight.
+   */
+  readonly broadcast: <IE = never, IR = never, GE = never, GR = never>(
+    input: BroadcastRequest<IE, IR, GE, GR>
+  ) => Effect.Effect<BroadcastResult, BroadcastError | IE | GE, IR | GR>
+  /** As `broadcast`, emitting each connection's outcome as it completes instead of collecting them. */
+  readonly broadcastStream: <IE = never, IR = never, GE = never, GR = never>(
+    input: BroadcastRequest<IE, IR, GE, GR>
+  ) => Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, IR | GR>
   /** A presigned URL for one of the operations, as boto3's `generate_presigned_url`. */
   readonly generatePresignedUrl: (
     input: GeneratePresignedUrlRequest
@@ -433,9 +503,11 @@ export const make = (
       response: RawResponse | undefined,
       attempts: number,
       localTime: number,
-      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined
+      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined,
+      retryThrottling: boolean
     ): Effect.Effect<{ readonly delay: number; readonly cost: number } | undefined> => {
       const kind = classify(error)
+      if (kind === "throttling" && !retryThrottling) return Effect.succeed(undefined)
       const cost = kind !== undefined && attempts < maxAttempts ? budget.take(kind) : undefined
       if (kind === undefined || cost === undefined) return Effect.succeed(undefined)
       if (driver !== undefined) {
@@ -466,7 +538,8 @@ export const make = (
       body: Uint8Array | undefined,
       allowed: ReadonlySet<ModelledCode>,
       onSuccess: (response: RawResponse, metadata: ResponseMetadata) => Either.Either<A, UnexpectedResponseError>,
-      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined
+      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined,
+      retryThrottling = true
     ): Effect.Effect<A, E> => {
       const loop = (
         attempts: number,
@@ -502,7 +575,7 @@ export const make = (
                 return loop(attempts + 1, totalRetryDelay, spent, true)
               }
               return Effect.flatMap(
-                retryWith(failed, response, attempts, localTime, driver),
+                retryWith(failed, response, attempts, localTime, driver, retryThrottling),
                 (retry) =>
                   retry === undefined ?
                     Effect.fail(failed) :
@@ -601,6 +674,50 @@ export const make = (
           run<DeleteConnectionOutput, DeleteConnectionError>("DELETE", path, undefined, OTHER_ERRORS, empty, driver)
       )
 
+    const broadcastStream = <IE = never, IR = never, GE = never, GR = never>(
+      input: BroadcastRequest<IE, IR, GE, GR>
+    ): Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, IR | GR> => {
+      const concurrency = input?.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        return Stream.fail(invalid("concurrency", `${concurrency} is not a whole number of at least 1`))
+      }
+      const ids = input.ConnectionIds
+      if (ids === null || typeof ids !== "object" || !(Symbol.iterator in ids || Stream.StreamTypeId in ids)) {
+        return Stream.fail(invalid("ConnectionIds", "expected an iterable or a Stream of connection ids"))
+      }
+      return Stream.unwrap(Effect.map(checkData(input.Data, maxPayloadBytes), (body) =>
+        InternalBroadcast.broadcast(
+          ids,
+          concurrency,
+          (connectionId) =>
+            operation("PostToConnection", connectionId, (path, driver) =>
+              run<PostToConnectionOutput, PostToConnectionError>(
+                "POST",
+                path,
+                body,
+                POST_ERRORS,
+                empty,
+                driver,
+                false
+              )),
+          input.onGone
+        )))
+    }
+
+    const broadcastAll = <IE = never, IR = never, GE = never, GR = never>(
+      input: BroadcastRequest<IE, IR, GE, GR>
+    ): Effect.Effect<BroadcastResult, BroadcastError | IE | GE, IR | GR> =>
+      Stream.runFold(
+        broadcastStream(input),
+        { delivered: [], gone: [], failed: [] } as BroadcastResult,
+        (result, outcome) => {
+          if (outcome._tag === "Delivered") result.delivered.push(outcome.ConnectionId)
+          else if (outcome._tag === "Gone") result.gone.push(outcome.ConnectionId)
+          else result.failed.push({ ConnectionId: outcome.ConnectionId, error: outcome.error })
+          return result
+        }
+      )
+
     const generatePresignedUrl = (
       input: GeneratePresignedUrlRequest
     ): Effect.Effect<string, GeneratePresignedUrlError> => {
@@ -652,6 +769,8 @@ export const make = (
       postToConnection,
       getConnection,
       deleteConnection,
+      broadcast: broadcastAll,
+      broadcastStream,
       generatePresignedUrl,
       canPaginate: () => false,
       getPaginator: (operation) => Effect.fail(new OperationNotPageableError({ operation: String(operation) })),
@@ -751,6 +870,41 @@ export const deleteConnection = (
   input: DeleteConnectionRequest
 ): Effect.Effect<DeleteConnectionOutput, DeleteConnectionError, ApiGatewayManagementApi> =>
   Effect.flatMap(ApiGatewayManagementApi, (api) => api.deleteConnection(input))
+
+/**
+ * Sends one message to many connections with the client from the context.
+ *
+ * @example
+ * import { ApiGatewayManagementApi } from "@effect-apigw/core"
+ * import { Effect } from "effect"
+ *
+ * declare const removeFromRoom: (connectionId: string) => Effect.Effect<void>
+ *
+ * const announce = (room: ReadonlyArray<string>) =>
+ *   ApiGatewayManagementApi.broadcast({
+ *     ConnectionIds: room,
+ *     Data: JSON.stringify({ type: "announcement", text: "hello" }),
+ *     onGone: removeFromRoom
+ *   }).pipe(Effect.tap(({ delivered, failed }) => Effect.log(`${delivered.length} delivered, ${failed.length} failed`)))
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const broadcast = <IE = never, IR = never, GE = never, GR = never>(
+  input: BroadcastRequest<IE, IR, GE, GR>
+): Effect.Effect<BroadcastResult, BroadcastError | IE | GE, ApiGatewayManagementApi | IR | GR> =>
+  Effect.flatMap(ApiGatewayManagementApi, (api) => api.broadcast(input))
+
+/**
+ * The outcome of each connection of a broadcast, as a stream, with the client from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const broadcastStream = <IE = never, IR = never, GE = never, GR = never>(
+  input: BroadcastRequest<IE, IR, GE, GR>
+): Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, ApiGatewayManagementApi | IR | GR> =>
+  Stream.unwrap(Effect.map(ApiGatewayManagementApi, (api) => api.broadcastStream(input)))
 
 /**
  * A presigned URL from the client in the context.

@@ -205,3 +205,23 @@ export type ServiceError =
   | PayloadTooLargeException
   | LimitExceededException
   | AwsServiceError
+
+/**
+ * A broadcast was stopped early because the endpoint itself keeps failing (refused connections, bad credentials,
+ * a refused signature, server errors), rather than failing every remaining id one by one. `error` is the last
+ * failure; the counts say how far the broadcast got.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BroadcastAbortedError extends Schema.TaggedError<BroadcastAbortedError>()("BroadcastAbortedError", {
+  description: Schema.String,
+  error: Schema.Unknown,
+  delivered: Schema.Number,
+  gone: Schema.Number,
+  failed: Schema.Number
+}) {
+  override get message(): string {
+    return `Broadcast stopped: ${this.description} (${this.delivered} delivered, ${this.gone} gone, ${this.failed} failed)`
+  }
+}
