@@ -394,6 +394,52 @@ const annotate = (metadata: ResponseMetadata | undefined): Effect.Effect<void> =
     "aws.total_retry_delay_ms": metadata.totalRetryDelay
   })
 
+/**
+ * Builds `broadcast` and `broadcastStream` on a function that posts bytes to one connection; for other
+ * implementations of the service, such as test fakes, so that they broadcast exactly as the client does. The post
+ * should fail with throttling errors rather than retry them: the broadcast backs off as a whole.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeBroadcast = (
+  post: (connectionId: string, body: Uint8Array) => Effect.Effect<unknown, PostToConnectionError>,
+  maxPayloadBytes: number | false = MAX_PAYLOAD_BYTES
+): Pick<ApiGatewayManagementApiService, "broadcast" | "broadcastStream"> => {
+  const broadcastStream = <IE = never, IR = never, GE = never, GR = never>(
+    input: BroadcastRequest<IE, IR, GE, GR>
+  ): Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, IR | GR> => {
+    const concurrency = input?.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      return Stream.fail(invalid("concurrency", `${concurrency} is not a whole number of at least 1`))
+    }
+    const ids = input.ConnectionIds
+    if (ids === null || typeof ids !== "object" || !(Symbol.iterator in ids || Stream.StreamTypeId in ids)) {
+      return Stream.fail(invalid("ConnectionIds", "expected an iterable or a Stream of connection ids"))
+    }
+    return Stream.unwrap(
+      Effect.map(
+        checkData(input.Data, maxPayloadBytes),
+        (body) =>
+          InternalBroadcast.broadcast(ids, concurrency, (connectionId) => post(connectionId, body), input.onGone)
+      )
+    )
+  }
+  const broadcast = <IE = never, IR = never, GE = never, GR = never>(
+    input: BroadcastRequest<IE, IR, GE, GR>
+  ): Effect.Effect<BroadcastResult, BroadcastError | IE | GE, IR | GR> =>
+    Effect.suspend(() => {
+      const result: BroadcastResult = { delivered: [], gone: [], failed: [] }
+      return Stream.runForEach(broadcastStream(input), (outcome) =>
+        Effect.sync(() => {
+          if (outcome._tag === "Delivered") result.delivered.push(outcome.ConnectionId)
+          else if (outcome._tag === "Gone") result.gone.push(outcome.ConnectionId)
+          else result.failed.push({ ConnectionId: outcome.ConnectionId, error: outcome.error })
+        })).pipe(Effect.as(result))
+    })
+  return { broadcast, broadcastStream }
+}
+
 const configError = (option: string, description: string) => new ConfigurationError({ option, description })
 
 const PRESIGN_METHODS: Record<OperationName, "POST" | "GET" | "DELETE"> = {
@@ -674,49 +720,13 @@ export const make = (
           run<DeleteConnectionOutput, DeleteConnectionError>("DELETE", path, undefined, OTHER_ERRORS, empty, driver)
       )
 
-    const broadcastStream = <IE = never, IR = never, GE = never, GR = never>(
-      input: BroadcastRequest<IE, IR, GE, GR>
-    ): Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, IR | GR> => {
-      const concurrency = input?.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY
-      if (!Number.isInteger(concurrency) || concurrency < 1) {
-        return Stream.fail(invalid("concurrency", `${concurrency} is not a whole number of at least 1`))
-      }
-      const ids = input.ConnectionIds
-      if (ids === null || typeof ids !== "object" || !(Symbol.iterator in ids || Stream.StreamTypeId in ids)) {
-        return Stream.fail(invalid("ConnectionIds", "expected an iterable or a Stream of connection ids"))
-      }
-      return Stream.unwrap(Effect.map(checkData(input.Data, maxPayloadBytes), (body) =>
-        InternalBroadcast.broadcast(
-          ids,
-          concurrency,
-          (connectionId) =>
-            operation("PostToConnection", connectionId, (path, driver) =>
-              run<PostToConnectionOutput, PostToConnectionError>(
-                "POST",
-                path,
-                body,
-                POST_ERRORS,
-                empty,
-                driver,
-                false
-              )),
-          input.onGone
-        )))
-    }
-
-    const broadcastAll = <IE = never, IR = never, GE = never, GR = never>(
-      input: BroadcastRequest<IE, IR, GE, GR>
-    ): Effect.Effect<BroadcastResult, BroadcastError | IE | GE, IR | GR> =>
-      Stream.runFold(
-        broadcastStream(input),
-        { delivered: [], gone: [], failed: [] } as BroadcastResult,
-        (result, outcome) => {
-          if (outcome._tag === "Delivered") result.delivered.push(outcome.ConnectionId)
-          else if (outcome._tag === "Gone") result.gone.push(outcome.ConnectionId)
-          else result.failed.push({ ConnectionId: outcome.ConnectionId, error: outcome.error })
-          return result
-        }
-      )
+    const { broadcast, broadcastStream } = makeBroadcast(
+      (connectionId, body) =>
+        operation("PostToConnection", connectionId, (path, driver) =>
+          // Throttling is not retried per post: the broadcast slows down as a whole instead.
+          run<PostToConnectionOutput, PostToConnectionError>("POST", path, body, POST_ERRORS, empty, driver, false)),
+      maxPayloadBytes
+    )
 
     const generatePresignedUrl = (
       input: GeneratePresignedUrlRequest
@@ -769,7 +779,7 @@ export const make = (
       postToConnection,
       getConnection,
       deleteConnection,
-      broadcast: broadcastAll,
+      broadcast,
       broadcastStream,
       generatePresignedUrl,
       canPaginate: () => false,
