@@ -1,0 +1,151 @@
+/**
+ * The events an API Gateway WebSocket API hands to a Lambda proxy integration, the results handlers return, and the
+ * handler type the emulator runs for each route.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+
+/**
+ * `CONNECT` for `$connect`, `DISCONNECT` for `$disconnect`, `MESSAGE` for every other route.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EventType = "CONNECT" | "DISCONNECT" | "MESSAGE"
+
+/**
+ * The `requestContext` of a WebSocket event, as API Gateway sends it to a Lambda proxy integration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestContext {
+  readonly routeKey: string
+  readonly eventType: EventType
+  readonly messageId?: string | undefined
+  readonly extendedRequestId: string
+  /** `09/Feb/2024:12:00:00 +0000`. */
+  readonly requestTime: string
+  readonly messageDirection: "IN"
+  readonly stage: string
+  /** Epoch milliseconds. */
+  readonly connectedAt: number
+  /** Epoch milliseconds. */
+  readonly requestTimeEpoch: number
+  readonly identity: {
+    readonly sourceIp: string
+    readonly userAgent?: string | undefined
+  }
+  readonly requestId: string
+  /** The `Host` the client connected to, e.g. `127.0.0.1:3001` (on AWS `abc123.execute-api.us-east-1.amazonaws.com`). */
+  readonly domainName: string
+  readonly connectionId: string
+  readonly apiId: string
+  /** On `$disconnect`: the WebSocket close code. */
+  readonly disconnectStatusCode?: number | undefined
+  /** On `$disconnect`: why the connection closed. */
+  readonly disconnectReason?: string | undefined
+}
+
+/**
+ * The event a route handler receives: `headers` and `queryStringParameters` on `$connect`, `body` on messages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebSocketEvent {
+  readonly requestContext: RequestContext
+  readonly headers?: Record<string, string> | undefined
+  readonly multiValueHeaders?: Record<string, ReadonlyArray<string>> | undefined
+  readonly queryStringParameters?: Record<string, string> | undefined
+  readonly multiValueQueryStringParameters?: Record<string, ReadonlyArray<string>> | undefined
+  /** The message: text as is, binary frames base64-encoded (with `isBase64Encoded: true`). */
+  readonly body?: string | undefined
+  readonly isBase64Encoded: boolean
+}
+
+/**
+ * What a handler returns. On `$connect` a `statusCode` outside 2xx rejects the handshake; on messages a `body` is
+ * sent back to the calling connection as the route response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HandlerResult {
+  readonly statusCode?: number | undefined
+  readonly body?: string | undefined
+  readonly isBase64Encoded?: boolean | undefined
+  readonly headers?: Record<string, string> | undefined
+}
+
+/**
+ * The subset of the Lambda `context` object the emulator passes to handlers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LambdaContext {
+  readonly awsRequestId: string
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly invokedFunctionArn: string
+  readonly memoryLimitInMB: string
+  readonly logGroupName: string
+  readonly logStreamName: string
+  callbackWaitsForEmptyEventLoop: boolean
+  readonly getRemainingTimeInMillis: () => number
+}
+
+/**
+ * A route handler: an Effect-returning function (its requirements `R` come from the emulator's layer), or a plain
+ * Lambda handler `async (event, context) => ({ statusCode, body })`. Returning nothing means 200 with no body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handler<R = never> = (
+  event: WebSocketEvent,
+  context: LambdaContext
+) =>
+  | Effect.Effect<HandlerResult | void | undefined, unknown, R>
+  | PromiseLike<HandlerResult | void | undefined>
+  | HandlerResult
+  | void
+  | undefined
+
+/**
+ * Route handlers by route key: `$connect`, `$disconnect`, `$default` and custom keys chosen by the route
+ * selection expression.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Routes<R = never> = { readonly [routeKey: string]: Handler<R> }
+
+/**
+ * The management API endpoint of the API an event came from: `https://{domainName}/{stage}` on AWS,
+ * `http://{domainName}/{stage}` for a local emulator (a host with a port, `localhost` or a loopback address).
+ * Handlers use it as real Lambda handlers do, to build their client.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const managementEndpoint = (event: WebSocketEvent): string => {
+  const { domainName, stage } = event.requestContext
+  const local = /:\d+$/.test(domainName) || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(domainName)
+  return `${local ? "http" : "https"}://${domainName}/${stage}`
+}
+
+/**
+ * The message of an event as bytes (decoding base64 for binary frames).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const bodyBytes = (event: WebSocketEvent): Uint8Array =>
+  event.body === undefined
+    ? new Uint8Array(0)
+    : event.isBase64Encoded
+    ? new Uint8Array(Buffer.from(event.body, "base64"))
+    : new TextEncoder().encode(event.body)
