@@ -36,6 +36,8 @@ export interface SignableRequest {
 }
 
 /**
+ * What a signature is made with: the credentials, the signing region and the signing time.
+ *
  * @since 0.1.0
  * @category models
  */

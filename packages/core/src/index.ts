@@ -1,24 +1,48 @@
 /**
+ * The Effect client for the API Gateway Management API: the `ApiGatewayManagementApi` service, its credentials
+ * service, endpoint handling, SigV4 signing and Lambda helpers.
+ *
+ * @since 0.1.0
+ */
+/**
+ * The client: `postToConnection`, `getConnection`, `deleteConnection`, `broadcast` and the rest.
+ *
  * @since 0.1.0
  */
 export * as ApiGatewayManagementApi from "./ApiGatewayManagementApi.js"
 /**
+ * The credentials service the client signs with.
+ *
  * @since 0.1.0
  */
 export * as AwsCredentials from "./AwsCredentials.js"
 /**
+ * Parsing and validation of the management API endpoint.
+ *
  * @since 0.1.0
  */
 export * as Endpoint from "./Endpoint.js"
 /**
+ * Lambda helpers: WebSocket event types, the endpoint and the client layer from an event.
+ *
+ * @since 0.1.0
+ */
+export * as Lambda from "./Lambda.js"
+/**
+ * AWS Signature Version 4 signing and presigning for `execute-api`.
+ *
  * @since 0.1.0
  */
 export * as SigV4 from "./SigV4.js"
 /**
+ * The tagged errors of the client.
+ *
  * @since 0.1.0
  */
 export * as Errors from "@effect-apigw/schema/Errors"
 /**
+ * Inputs and outputs of the operations, with the AWS model's member names.
+ *
  * @since 0.1.0
  */
 export * as Models from "@effect-apigw/schema/Models"

@@ -68,6 +68,8 @@ export interface TestHttpService {
 }
 
 /**
+ * The tag of the test client's handle.
+ *
  * @since 0.1.0
  * @category tags
  */

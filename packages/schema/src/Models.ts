@@ -27,6 +27,8 @@ export const isData = (u: unknown): u is Data =>
   (typeof Blob !== "undefined" && u instanceof Blob)
 
 /**
+ * `Data` as a schema: accepts exactly the values {@link isData} accepts.
+ *
  * @since 0.1.0
  * @category schemas
  */
@@ -36,42 +38,56 @@ export const DataSchema: Schema.Schema<Data> = Schema.declare(isData, {
 })
 
 /**
+ * A connection id, as API Gateway hands it out (e.g. `L0SM9cOFvHcCIhw=`).
+ *
  * @since 0.1.0
  * @category schemas
  */
 export const ConnectionId = Schema.String.annotations({ identifier: "ConnectionId" })
 
 /**
+ * The input of `PostToConnection`: the connection and the message.
+ *
  * @since 0.1.0
  * @category schemas
  */
 export const PostToConnectionRequest = Schema.Struct({ ConnectionId, Data: DataSchema })
 
 /**
+ * The input of `PostToConnection`: the connection and the message.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface PostToConnectionRequest extends Schema.Schema.Type<typeof PostToConnectionRequest> {}
 
 /**
+ * The input of `GetConnection`.
+ *
  * @since 0.1.0
  * @category schemas
  */
 export const GetConnectionRequest = Schema.Struct({ ConnectionId })
 
 /**
+ * The input of `GetConnection`.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface GetConnectionRequest extends Schema.Schema.Type<typeof GetConnectionRequest> {}
 
 /**
+ * The input of `DeleteConnection`.
+ *
  * @since 0.1.0
  * @category schemas
  */
 export const DeleteConnectionRequest = Schema.Struct({ ConnectionId })
 
 /**
+ * The input of `DeleteConnection`.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -89,6 +105,8 @@ export const Identity = Schema.Struct({
 })
 
 /**
+ * Who is on the other end of a connection: the source IP and, when known, the user agent.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -108,12 +126,16 @@ export const GetConnectionResponse = Schema.Struct({
 })
 
 /**
+ * The decoded `GetConnection` response body.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface GetConnectionResponse extends Schema.Schema.Type<typeof GetConnectionResponse> {}
 
 /**
+ * The output of `PostToConnection`: only the response metadata.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -122,6 +144,8 @@ export interface PostToConnectionOutput {
 }
 
 /**
+ * The output of `DeleteConnection`: only the response metadata.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -130,6 +154,8 @@ export interface DeleteConnectionOutput {
 }
 
 /**
+ * The output of `GetConnection`: the connection's times and identity, with the response metadata.
+ *
  * @since 0.1.0
  * @category models
  */

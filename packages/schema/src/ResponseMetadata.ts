@@ -22,6 +22,8 @@ export const ResponseMetadata = Schema.Struct({
 })
 
 /**
+ * What the client knows about the HTTP exchange behind a result (see the schema of the same name).
+ *
  * @since 0.1.0
  * @category models
  */

@@ -1,0 +1,737 @@
+/**
+ * An in-memory fake of the whole `ApiGatewayManagementApi` service, for unit tests with no HTTP at all: add and
+ * remove connections, read what each one received, mark them gone, script failures and inspect every call.
+ *
+ * The fake validates input exactly as the client does (an empty `ConnectionId` or `Data` of the wrong type fails with
+ * `InvalidInputError`, more than 128 KiB with `PayloadTooLargeException` before "sending"), answers with the status
+ * codes and `$metadata` of the real API, and broadcasts through the client's own `makeBroadcast`. Each call is one
+ * attempt (as a client with `maxAttempts: 1`): a scripted failure fails the call it hits. Time comes from `Clock`.
+ *
+ * @since 0.1.0
+ */
+import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
+import * as Endpoint from "@effect-apigw/core/Endpoint"
+import {
+  AwsServiceError,
+  type ConfigurationError,
+  ForbiddenException,
+  GoneException,
+  InvalidInputError,
+  LimitExceededException,
+  OperationNotPageableError,
+  PayloadTooLargeException,
+  TransportError,
+  WaiterDoesNotExistError
+} from "@effect-apigw/schema/Errors"
+import type {
+  DeleteConnectionOutput,
+  DeleteConnectionRequest,
+  GetConnectionOutput,
+  GetConnectionRequest,
+  PostToConnectionOutput,
+  PostToConnectionRequest
+} from "@effect-apigw/schema/Models"
+import { isData } from "@effect-apigw/schema/Models"
+import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+
+/**
+ * The operations the fake records.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Operation = "PostToConnection" | "GetConnection" | "DeleteConnection" | "GeneratePresignedUrl"
+
+/**
+ * The operations that a scripted failure can hit: the three that would send a request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestOperation = Exclude<Operation, "GeneratePresignedUrl">
+
+/**
+ * A connection to add: every field is optional. Without `ConnectionId` a unique id is made up; `ConnectedAt`
+ * defaults to the current `Clock` time; `SourceIp` to `192.0.2.1`; `UserAgent` is absent unless given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NewConnection {
+  readonly ConnectionId?: string | undefined
+  readonly SourceIp?: string | undefined
+  readonly UserAgent?: string | undefined
+  readonly ConnectedAt?: Date | number | undefined
+}
+
+/**
+ * Where a connection stands: `open`, `gone` (the client went away: `markGone`), or `deleted` (closed by
+ * `DeleteConnection`). Only `open` connections accept messages; the others answer `GoneException`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectionStatus = "open" | "gone" | "deleted"
+
+/**
+ * A message a connection received.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReceivedMessage {
+  /** The bytes, as they would have gone over the wire. */
+  readonly data: Uint8Array
+  /** The bytes decoded as UTF-8. */
+  readonly text: string
+  /** When it was received, by the `Clock`. */
+  readonly receivedAt: Date
+}
+
+/**
+ * What the fake knows about a connection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionState {
+  readonly ConnectionId: string
+  readonly status: ConnectionStatus
+  readonly ConnectedAt: Date
+  readonly LastActiveAt: Date
+  readonly Identity: { readonly SourceIp: string; readonly UserAgent?: string | undefined }
+  readonly messages: ReadonlyArray<ReceivedMessage>
+}
+
+/**
+ * A call the fake received, with its outcome: `Right` with the output, or `Left` with the error.
+ * `fromBroadcast` tells the posts of `broadcast`/`broadcastStream` (whose `input.Data` is the encoded bytes).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Call {
+  readonly operation: Operation
+  readonly input: unknown
+  /** The `ConnectionId` of the input, when it is a string. */
+  readonly ConnectionId: string | undefined
+  readonly fromBroadcast: boolean
+  readonly outcome: Either.Either<unknown, ApiGatewayManagementApi.PostToConnectionError | PayloadTooLargeException>
+}
+
+/**
+ * A failure to script: a named, realistic one, or any error of the operations' unions, used as given.
+ *
+ * - `throttling`: `LimitExceededException`, status 429
+ * - `forbidden`: `ForbiddenException`, status 403
+ * - `gone`: `GoneException`, status 410
+ * - `payloadTooLarge`: `PayloadTooLargeException`, status 413 (hits `PostToConnection` only)
+ * - `internalError`: `AwsServiceError` with code `InternalServerErrorException`, status 500
+ * - `timeout` / `connectionRefused`: `TransportError` with that reason, no status
+ *
+ * A `PayloadTooLargeException` only hits `PostToConnection` calls (the other operations cannot fail with it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Failure =
+  | "throttling"
+  | "forbidden"
+  | "gone"
+  | "payloadTooLarge"
+  | "internalError"
+  | "timeout"
+  | "connectionRefused"
+  | ApiGatewayManagementApi.PostToConnectionError
+
+/**
+ * Options of a scripted failure.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FailureOptions {
+  /** How many calls it fails (default: 1 for `failNext`, every call for `failConnection`). */
+  readonly times?: number | undefined
+  /** The operations it hits (default: all three). */
+  readonly operations?: ReadonlyArray<RequestOperation> | undefined
+}
+
+/**
+ * The handle of the fake: drives and inspects it from a test.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TestApiService {
+  /** Opens a connection and returns its id. An existing id is replaced by a fresh, open connection. */
+  readonly addConnection: (connection?: NewConnection) => Effect.Effect<string>
+  /** Forgets a connection and what it received, as if it never existed: calls for it answer `GoneException`. */
+  readonly removeConnection: (connectionId: string) => Effect.Effect<void>
+  /** The clients went away: calls for these connections answer `GoneException`; what they received is kept. */
+  readonly markGone: (...connectionIds: ReadonlyArray<string>) => Effect.Effect<void>
+  /** The client sent something: its `LastActiveAt` becomes the current `Clock` time. */
+  readonly touch: (connectionId: string) => Effect.Effect<void>
+  /** A connection, if the fake knows it. */
+  readonly connection: (connectionId: string) => Effect.Effect<Option.Option<ConnectionState>>
+  /** Every known connection, oldest first. */
+  readonly connections: Effect.Effect<ReadonlyArray<ConnectionState>>
+  /** The ids of the open connections, oldest first. */
+  readonly openConnectionIds: Effect.Effect<ReadonlyArray<string>>
+  /** What a connection received, oldest first (empty for an unknown connection). */
+  readonly messages: (connectionId: string) => Effect.Effect<ReadonlyArray<ReceivedMessage>>
+  /** The bytes of each message a connection received. */
+  readonly received: (connectionId: string) => Effect.Effect<ReadonlyArray<Uint8Array>>
+  /** Each message a connection received, decoded as UTF-8. */
+  readonly receivedText: (connectionId: string) => Effect.Effect<ReadonlyArray<string>>
+  /** The next calls (one by default) fail with `failure`, whatever their connection. */
+  readonly failNext: (failure: Failure, options?: FailureOptions) => Effect.Effect<void>
+  /** Calls for this connection fail with `failure` (every call by default; see `times`). */
+  readonly failConnection: (connectionId: string, failure: Failure, options?: FailureOptions) => Effect.Effect<void>
+  /** Drops every scripted failure not yet used. */
+  readonly clearFailures: Effect.Effect<void>
+  /** Every call so far, oldest first. */
+  readonly calls: Effect.Effect<ReadonlyArray<Call>>
+  /** Forgets connections, messages, calls and scripted failures. */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * The tag of the fake's handle.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class TestApi extends Context.Tag("@effect-apigw/layers/TestApi")<TestApi, TestApiService>() {}
+
+/**
+ * Options of the fake.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The endpoint the fake reports (default `https://test123456.execute-api.us-east-1.amazonaws.com/test`). */
+  readonly endpoint?: string | URL | undefined
+  /** The region, for an endpoint whose host does not name one. */
+  readonly region?: string | undefined
+  /** As the client's option: `Data` larger than this fails before "sending" (default 131072; `false`: off). */
+  readonly maxPayloadBytes?: number | false | undefined
+  /** Connections open from the start. */
+  readonly connections?: ReadonlyArray<string | NewConnection> | undefined
+}
+
+/**
+ * The default endpoint of the fake.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_ENDPOINT = "https://test123456.execute-api.us-east-1.amazonaws.com/test"
+
+// ---- state -------------------------------------------------------------------------------------------------------
+
+interface ConnectionRecord {
+  readonly id: string
+  readonly order: number
+  readonly status: ConnectionStatus
+  readonly sourceIp: string
+  readonly userAgent: string | undefined
+  readonly connectedAt: number
+  readonly lastActiveAt: number
+  readonly messages: Chunk.Chunk<ReceivedMessage>
+}
+
+interface Script {
+  readonly failure: Failure
+  readonly connectionId: string | undefined
+  readonly remaining: number
+  readonly operations: ReadonlyArray<RequestOperation>
+}
+
+interface State {
+  readonly connections: HashMap.HashMap<string, ConnectionRecord>
+  readonly calls: Chunk.Chunk<Call>
+  readonly scripts: ReadonlyArray<Script>
+  readonly requests: number
+  readonly created: number
+}
+
+const emptyState: State = {
+  connections: HashMap.empty(),
+  calls: Chunk.empty(),
+  scripts: [],
+  requests: 0,
+  created: 0
+}
+
+const ALL_OPERATIONS: ReadonlyArray<RequestOperation> = ["PostToConnection", "GetConnection", "DeleteConnection"]
+const MAX_CONNECTION_ID_LENGTH = 1024
+const MAX_PRESIGN_EXPIRY = 604800
+const PRESIGN_METHODS: Record<ApiGatewayManagementApi.OperationName, string> = {
+  postToConnection: "POST",
+  getConnection: "GET",
+  deleteConnection: "DELETE"
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
+
+/** The same checks as the client's, in the same order and with the same messages. */
+const checkConnectionId = (connectionId: unknown): Either.Either<string, InvalidInputError> => {
+  if (typeof connectionId !== "string") {
+    return Either.left(
+      invalid("ConnectionId", `expected a string, got ${connectionId === null ? "null" : typeof connectionId}`)
+    )
+  }
+  if (connectionId === "") return Either.left(invalid("ConnectionId", "must not be empty"))
+  if (connectionId.length > MAX_CONNECTION_ID_LENGTH) {
+    return Either.left(
+      invalid("ConnectionId", `is ${connectionId.length} characters; at most ${MAX_CONNECTION_ID_LENGTH} are accepted`)
+    )
+  }
+  if (connectionId === "." || connectionId === "..") {
+    return Either.left(invalid("ConnectionId", `"${connectionId}" would address another path`))
+  }
+  const segment = Endpoint.encodeSegment(connectionId)
+  return segment === undefined ?
+    Either.left(invalid("ConnectionId", "is not well-formed Unicode (it holds a lone surrogate)")) :
+    Either.right(segment)
+}
+
+const describeType = (u: unknown): string =>
+  u === null
+    ? "null"
+    : Array.isArray(u)
+    ? "an array"
+    : typeof u === "object"
+    ? `a ${u.constructor?.name ?? "object"}`
+    : `a ${typeof u}`
+
+/** The bytes of `Data`, copied (the caller may reuse its buffer once the call returns). */
+const checkData = (
+  data: unknown,
+  maxPayloadBytes: number | false
+): Effect.Effect<Uint8Array, InvalidInputError | PayloadTooLargeException> => {
+  if (!isData(data)) {
+    return Effect.fail(
+      invalid("Data", `expected a string, Uint8Array, ArrayBuffer, ArrayBufferView or Blob, got ${describeType(data)}`)
+    )
+  }
+  const bytes: Effect.Effect<Uint8Array, InvalidInputError> = typeof data === "string" ?
+    Effect.succeed(encoder.encode(data)) :
+    ArrayBuffer.isView(data) ?
+    Effect.succeed(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()) :
+    data instanceof ArrayBuffer ?
+    Effect.succeed(new Uint8Array(data.slice(0))) :
+    Effect.tryPromise({
+      try: () => data.arrayBuffer(),
+      catch: () => invalid("Data", "the Blob could not be read")
+    }).pipe(Effect.map((buffer) => new Uint8Array(buffer)))
+  return Effect.flatMap(bytes, (body) =>
+    maxPayloadBytes !== false && body.byteLength > maxPayloadBytes ?
+      Effect.fail(
+        new PayloadTooLargeException({
+          Message: `Data is ${body.byteLength} bytes; the limit is ${maxPayloadBytes} bytes (not sent)`,
+          $metadata: { attempts: 0, totalRetryDelay: 0 }
+        })
+      ) :
+      Effect.succeed(body))
+}
+
+const requestId = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`
+
+const metadata = (status: number | undefined, n: number): ResponseMetadata => ({
+  ...(status === undefined ? {} : { httpStatusCode: status }),
+  requestId: requestId(n),
+  attempts: 1,
+  totalRetryDelay: 0
+})
+
+const errorOf = (failure: Failure, n: number): ApiGatewayManagementApi.PostToConnectionError => {
+  switch (failure) {
+    case "throttling":
+      return new LimitExceededException({ Message: "Too Many Requests", $metadata: metadata(429, n) })
+    case "forbidden":
+      return new ForbiddenException({ Message: "Forbidden", $metadata: metadata(403, n) })
+    case "gone":
+      return new GoneException({ $metadata: metadata(410, n) })
+    case "payloadTooLarge":
+      return new PayloadTooLargeException({ Message: "Message too long", $metadata: metadata(413, n) })
+    case "internalError":
+      return new AwsServiceError({
+        code: "InternalServerErrorException",
+        Message: "Internal server error",
+        $metadata: metadata(500, n)
+      })
+    case "timeout":
+      return new TransportError({
+        reason: "Timeout",
+        description: "no complete response (scripted)",
+        $metadata: { attempts: 1, totalRetryDelay: 0 }
+      })
+    case "connectionRefused":
+      return new TransportError({
+        reason: "ConnectionRefused",
+        description: "connection refused (scripted)",
+        $metadata: { attempts: 1, totalRetryDelay: 0 }
+      })
+    default:
+      return failure
+  }
+}
+
+const isPayloadTooLarge = (failure: Failure) =>
+  failure === "payloadTooLarge" || (typeof failure === "object" && failure._tag === "PayloadTooLargeException")
+
+const toState = (record: ConnectionRecord): ConnectionState => ({
+  ConnectionId: record.id,
+  status: record.status,
+  ConnectedAt: new Date(record.connectedAt),
+  LastActiveAt: new Date(record.lastActiveAt),
+  Identity: record.userAgent === undefined ?
+    { SourceIp: record.sourceIp } :
+    { SourceIp: record.sourceIp, UserAgent: record.userAgent },
+  messages: Chunk.toReadonlyArray(record.messages)
+})
+
+const byOrder = (a: ConnectionRecord, b: ConnectionRecord) => a.order - b.order
+
+const toMillis = (time: Date | number) => typeof time === "number" ? time : time.getTime()
+
+/** A made-up connection id in the shape API Gateway uses (15 characters and `=`). */
+const makeId = (n: number): string => `Test${n.toString(36).padStart(11, "0")}=`
+
+/**
+ * Builds the fake: the service and its handle.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<
+  { readonly api: ApiGatewayManagementApi.ApiGatewayManagementApiService; readonly handle: TestApiService },
+  ConfigurationError
+> =>
+  Effect.gen(function*() {
+    const endpoint = yield* Endpoint.parse(options.endpoint ?? DEFAULT_ENDPOINT, options.region)
+    const maxPayloadBytes = options.maxPayloadBytes ?? ApiGatewayManagementApi.MAX_PAYLOAD_BYTES
+    const state = yield* Ref.make(emptyState)
+
+    const record = (call: Call) => Ref.update(state, (s) => ({ ...s, calls: Chunk.append(s.calls, call) }))
+
+    const addConnection = (connection: NewConnection = {}): Effect.Effect<string> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Ref.modify(state, (s) => {
+          const id = connection.ConnectionId ?? makeId(s.created + 1)
+          const connectedAt = connection.ConnectedAt === undefined ? now : toMillis(connection.ConnectedAt)
+          const next: ConnectionRecord = {
+            id,
+            order: s.created + 1,
+            status: "open",
+            sourceIp: connection.SourceIp ?? "192.0.2.1",
+            userAgent: connection.UserAgent,
+            connectedAt,
+            lastActiveAt: connectedAt,
+            messages: Chunk.empty()
+          }
+          return [id, { ...s, created: s.created + 1, connections: HashMap.set(s.connections, id, next) }]
+        }))
+
+    const updateConnection = (connectionId: string, f: (record: ConnectionRecord) => ConnectionRecord) =>
+      Ref.update(state, (s) => ({ ...s, connections: HashMap.modify(s.connections, connectionId, f) }))
+
+    /**
+     * One request: takes a request id, applies the first scripted failure that matches, else runs `f` on the
+     * connection (or answers Gone for a connection that is not open), and records the call; all in one atomic step.
+     */
+    const request = <A>(
+      operation: RequestOperation,
+      input: unknown,
+      connectionId: string,
+      fromBroadcast: boolean,
+      f: (
+        record: ConnectionRecord,
+        metadata: (status: number) => ResponseMetadata
+      ) => readonly [A, ConnectionRecord | undefined]
+    ) =>
+      Ref.modify(state, (s): readonly [Either.Either<A, ApiGatewayManagementApi.PostToConnectionError>, State] => {
+        const n = s.requests + 1
+        let scripts = s.scripts
+        let outcome: Either.Either<A, ApiGatewayManagementApi.PostToConnectionError>
+        let connections = s.connections
+        const at = scripts.findIndex((script) =>
+          script.operations.includes(operation) &&
+          (script.connectionId === undefined || script.connectionId === connectionId) &&
+          (operation === "PostToConnection" || !isPayloadTooLarge(script.failure))
+        )
+        if (at !== -1) {
+          const script = scripts[at]
+          outcome = Either.left(errorOf(script.failure, n))
+          scripts = script.remaining <= 1 ?
+            [...scripts.slice(0, at), ...scripts.slice(at + 1)] :
+            [...scripts.slice(0, at), { ...script, remaining: script.remaining - 1 }, ...scripts.slice(at + 1)]
+        } else {
+          const current = HashMap.get(s.connections, connectionId)
+          if (Option.isNone(current) || current.value.status !== "open") {
+            outcome = Either.left(errorOf("gone", n))
+          } else {
+            const [output, updated] = f(current.value, (status) => metadata(status, n))
+            outcome = Either.right(output)
+            if (updated !== undefined) connections = HashMap.set(connections, connectionId, updated)
+          }
+        }
+        const call: Call = { operation, input, ConnectionId: connectionId, fromBroadcast, outcome }
+        return [outcome, { ...s, requests: n, scripts, connections, calls: Chunk.append(s.calls, call) }]
+      }).pipe(Effect.flatMap((outcome) => outcome))
+
+    const rejected = <E extends ApiGatewayManagementApi.PostToConnectionError>(
+      operation: Operation,
+      input: unknown,
+      fromBroadcast: boolean
+    ) =>
+    (error: E) =>
+      Effect.zipRight(
+        record({
+          operation,
+          input,
+          ConnectionId: typeof (input as any)?.ConnectionId === "string" ? (input as any).ConnectionId : undefined,
+          fromBroadcast,
+          outcome: Either.left(error)
+        }),
+        Effect.fail(error)
+      )
+
+    const post = (
+      input: PostToConnectionRequest,
+      fromBroadcast: boolean
+    ): Effect.Effect<PostToConnectionOutput, ApiGatewayManagementApi.PostToConnectionError> =>
+      Either.match(checkConnectionId(input?.ConnectionId), {
+        onLeft: rejected("PostToConnection", input, fromBroadcast),
+        onRight: () =>
+          checkData(input.Data, maxPayloadBytes).pipe(
+            Effect.catchAll(rejected("PostToConnection", input, fromBroadcast)),
+            Effect.zip(Clock.currentTimeMillis),
+            Effect.flatMap(([data, now]) =>
+              request("PostToConnection", input, input.ConnectionId, fromBroadcast, (current, meta) => {
+                const message: ReceivedMessage = { data, text: decoder.decode(data), receivedAt: new Date(now) }
+                return [{ $metadata: meta(200) }, { ...current, messages: Chunk.append(current.messages, message) }]
+              })
+            )
+          )
+      })
+
+    const getConnection = (
+      input: GetConnectionRequest
+    ): Effect.Effect<GetConnectionOutput, ApiGatewayManagementApi.GetConnectionError> =>
+      Either.match(checkConnectionId(input?.ConnectionId), {
+        onLeft: rejected("GetConnection", input, false),
+        onRight: () =>
+          request("GetConnection", input, input.ConnectionId, false, (current, meta) => {
+            const output: GetConnectionOutput = {
+              ConnectedAt: new Date(current.connectedAt),
+              LastActiveAt: new Date(current.lastActiveAt),
+              Identity: current.userAgent === undefined ?
+                { SourceIp: current.sourceIp } :
+                { SourceIp: current.sourceIp, UserAgent: current.userAgent },
+              $metadata: meta(200)
+            }
+            return [output, undefined]
+          })
+      }) as Effect.Effect<GetConnectionOutput, ApiGatewayManagementApi.GetConnectionError>
+
+    const deleteConnection = (
+      input: DeleteConnectionRequest
+    ): Effect.Effect<DeleteConnectionOutput, ApiGatewayManagementApi.DeleteConnectionError> =>
+      Either.match(checkConnectionId(input?.ConnectionId), {
+        onLeft: rejected("DeleteConnection", input, false),
+        onRight: () =>
+          request(
+            "DeleteConnection",
+            input,
+            input.ConnectionId,
+            false,
+            (current, meta) => [{ $metadata: meta(204) }, { ...current, status: "deleted" }]
+          )
+      }) as Effect.Effect<DeleteConnectionOutput, ApiGatewayManagementApi.DeleteConnectionError>
+
+    const { broadcast, broadcastStream } = ApiGatewayManagementApi.makeBroadcast(
+      (ConnectionId, Data) => post({ ConnectionId, Data }, true),
+      maxPayloadBytes
+    )
+
+    const generatePresignedUrl = (
+      input: ApiGatewayManagementApi.GeneratePresignedUrlRequest
+    ): Effect.Effect<string, ApiGatewayManagementApi.GeneratePresignedUrlError> => {
+      const recordAndFail = (error: InvalidInputError | PayloadTooLargeException) =>
+        Effect.zipRight(
+          record({
+            operation: "GeneratePresignedUrl",
+            input,
+            ConnectionId: typeof input?.Params?.ConnectionId === "string" ? input.Params.ConnectionId : undefined,
+            fromBroadcast: false,
+            outcome: Either.left(error)
+          }),
+          Effect.fail(error)
+        )
+      const clientMethod = input?.ClientMethod
+      if (!Object.hasOwn(PRESIGN_METHODS, clientMethod)) {
+        return recordAndFail(invalid("ClientMethod", `expected one of ${Object.keys(PRESIGN_METHODS).join(", ")}`))
+      }
+      const method = input.HttpMethod ?? PRESIGN_METHODS[clientMethod]
+      if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
+        return recordAndFail(invalid("HttpMethod", "expected an HTTP method name such as GET"))
+      }
+      const expiresIn = input.ExpiresIn ?? 3600
+      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY) {
+        return recordAndFail(
+          invalid("ExpiresIn", `${expiresIn} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
+        )
+      }
+      return Either.match(checkConnectionId(input.Params?.ConnectionId), {
+        onLeft: recordAndFail,
+        onRight: (segment) =>
+          Effect.gen(function*() {
+            if (clientMethod === "postToConnection") {
+              yield* checkData((input.Params as PostToConnectionRequest).Data, maxPayloadBytes).pipe(
+                Effect.catchAll(recordAndFail)
+              )
+            }
+            const now = yield* Clock.currentTimeMillis
+            const amzDate = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")
+            const query = [
+              "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+              `X-Amz-Credential=${encodeURIComponent(`AKIDTESTAPI/${amzDate.slice(0, 8)}/${endpoint.region}`)}` +
+              "%2Fexecute-api%2Faws4_request",
+              `X-Amz-Date=${amzDate}`,
+              `X-Amz-Expires=${expiresIn}`,
+              `X-Amz-Signature=${"0".repeat(64)}`,
+              "X-Amz-SignedHeaders=host"
+            ]
+            const url = `${endpoint.url}/@connections/${segment}?${query.join("&")}`
+            yield* record({
+              operation: "GeneratePresignedUrl",
+              input,
+              ConnectionId: input.Params.ConnectionId,
+              fromBroadcast: false,
+              outcome: Either.right(url)
+            })
+            return url
+          })
+      })
+    }
+
+    const api = ApiGatewayManagementApi.ApiGatewayManagementApi.of({
+      endpoint,
+      postToConnection: (input) => post(input, false),
+      getConnection,
+      deleteConnection,
+      broadcast,
+      broadcastStream,
+      generatePresignedUrl,
+      canPaginate: () => false,
+      getPaginator: (operation) => Effect.fail(new OperationNotPageableError({ operation: String(operation) })),
+      getWaiter: (waiterName) => Effect.fail(new WaiterDoesNotExistError({ waiterName: String(waiterName) }))
+    })
+
+    const script = (connectionId: string | undefined, failure: Failure, options: FailureOptions | undefined) =>
+      Ref.update(state, (s) => ({
+        ...s,
+        scripts: [...s.scripts, {
+          failure,
+          connectionId,
+          remaining: options?.times ?? (connectionId === undefined ? 1 : Infinity),
+          operations: options?.operations ?? ALL_OPERATIONS
+        }]
+      }))
+
+    const messages = (connectionId: string) =>
+      Effect.map(
+        Ref.get(state),
+        (s) =>
+          Option.match(HashMap.get(s.connections, connectionId), {
+            onNone: (): ReadonlyArray<ReceivedMessage> => [],
+            onSome: (r) => Chunk.toReadonlyArray(r.messages)
+          })
+      )
+
+    const sorted = Effect.map(Ref.get(state), (s) => [...HashMap.values(s.connections)].sort(byOrder))
+
+    const handle: TestApiService = {
+      addConnection,
+      removeConnection: (connectionId) =>
+        Ref.update(state, (s) => ({ ...s, connections: HashMap.remove(s.connections, connectionId) })),
+      markGone: (...connectionIds) =>
+        Ref.update(state, (s) => ({
+          ...s,
+          connections: connectionIds.reduce(
+            (all, id) => HashMap.modify(all, id, (r) => r.status === "open" ? { ...r, status: "gone" as const } : r),
+            s.connections
+          )
+        })),
+      touch: (connectionId) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          updateConnection(connectionId, (r) => ({ ...r, lastActiveAt: now }))),
+      connection: (connectionId) =>
+        Effect.map(Ref.get(state), (s) =>
+          Option.map(HashMap.get(s.connections, connectionId), toState)),
+      connections: Effect.map(sorted, (all) => all.map(toState)),
+      openConnectionIds: Effect.map(sorted, (all) => all.filter((r) => r.status === "open").map((r) => r.id)),
+      messages,
+      received: (connectionId) => Effect.map(messages(connectionId), (all) => all.map((m) => m.data)),
+      receivedText: (connectionId) => Effect.map(messages(connectionId), (all) => all.map((m) => m.text)),
+      failNext: (failure, options) => script(undefined, failure, options),
+      failConnection: (connectionId, failure, options) => script(connectionId, failure, options),
+      clearFailures: Ref.update(state, (s) => ({ ...s, scripts: [] })),
+      calls: Effect.map(Ref.get(state), (s) => Chunk.toReadonlyArray(s.calls)),
+      reset: Ref.set(state, emptyState)
+    }
+
+    for (const connection of options.connections ?? []) {
+      yield* addConnection(typeof connection === "string" ? { ConnectionId: connection } : connection)
+    }
+    return { api, handle }
+  })
+
+/**
+ * The fake as a layer: provides both the client (`ApiGatewayManagementApi.ApiGatewayManagementApi`) and the handle
+ * (`TestApi`). Each build has its own state, so tests running concurrently never share connections.
+ *
+ * @example
+ * import { ApiGatewayManagementApi } from "@effect-apigw/core"
+ * import { TestApi } from "@effect-apigw/layers"
+ * import { Effect } from "effect"
+ *
+ * const test = Effect.gen(function*() {
+ *   const fake = yield* TestApi.TestApi
+ *   const alice = yield* fake.addConnection()
+ *   const bob = yield* fake.addConnection()
+ *   yield* fake.markGone(bob)
+ *   const result = yield* ApiGatewayManagementApi.broadcast({ ConnectionIds: [alice, bob], Data: "hi" })
+ *   // result.delivered: [alice], result.gone: [bob]
+ *   const received = yield* fake.receivedText(alice) // ["hi"]
+ *   return { result, received }
+ * }).pipe(Effect.provide(TestApi.layer()))
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options?: Options
+): Layer.Layer<ApiGatewayManagementApi.ApiGatewayManagementApi | TestApi, ConfigurationError> =>
+  Layer.effectContext(
+    Effect.map(make(options), ({ api, handle }) =>
+      Context.make(ApiGatewayManagementApi.ApiGatewayManagementApi, api).pipe(Context.add(TestApi, handle)))
+  )
