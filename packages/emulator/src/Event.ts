@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as Lambda from "@effect-apigw/core/Lambda"
 import type * as Effect from "effect/Effect"
 
 /**
@@ -20,7 +21,7 @@ export type EventType = "CONNECT" | "DISCONNECT" | "MESSAGE"
  * @since 0.1.0
  * @category models
  */
-export interface RequestContext {
+export interface RequestContext extends Lambda.RequestContext {
   readonly routeKey: string
   readonly eventType: EventType
   readonly messageId?: string | undefined
@@ -54,7 +55,7 @@ export interface RequestContext {
  * @since 0.1.0
  * @category models
  */
-export interface WebSocketEvent {
+export interface WebSocketEvent extends Lambda.WebSocketEvent {
   readonly requestContext: RequestContext
   readonly headers?: Record<string, string> | undefined
   readonly multiValueHeaders?: Record<string, ReadonlyArray<string>> | undefined
