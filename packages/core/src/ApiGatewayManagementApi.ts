@@ -57,6 +57,7 @@ import {
   transportError
 } from "./internal/response.js"
 import { backoff, classify, mayBeSkew, retryAfterMillis, RetryBudget, serverTime } from "./internal/retry.js"
+import { timeout } from "./internal/timeout.js"
 import * as SigV4 from "./SigV4.js"
 
 /**
@@ -259,7 +260,7 @@ export interface Options {
   readonly region?: string | undefined
   /** Attempts per call, retries included (default 3; 1 turns retries off). */
   readonly maxAttempts?: number | undefined
-  /** Time limit of each attempt, response body included (default 10 seconds). */
+  /** Time limit of each attempt, response body included (default 10 seconds; real time, not the Effect `Clock`). */
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** `Data` larger than this fails with `PayloadTooLargeException` before sending (default 131072; `false`: off). */
   readonly maxPayloadBytes?: number | false | undefined
@@ -465,11 +466,15 @@ export const make = (
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
       return yield* configError("maxAttempts", `${maxAttempts} is not a whole number of at least 1`)
     }
-    const timeout = Duration.decodeUnknown(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
-    if (Option.isNone(timeout) || !Duration.greaterThan(timeout.value, Duration.zero)) {
+    const timeoutOption = Duration.decodeUnknown(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
+    if (
+      Option.isNone(timeoutOption) || !Duration.greaterThan(timeoutOption.value, Duration.zero) ||
+      !Duration.isFinite(timeoutOption.value)
+    ) {
       return yield* configError("requestTimeout", `${String(options.requestTimeout)} is not a positive duration`)
     }
-    const requestTimeout = timeout.value
+    const requestTimeout = timeoutOption.value
+    const requestTimeoutMillis = Duration.toMillis(requestTimeout)
     const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
     if (maxPayloadBytes !== false && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 0)) {
       return yield* configError("maxPayloadBytes", `${maxPayloadBytes} is not a whole number of bytes`)
@@ -538,7 +543,7 @@ export const make = (
                 RequestError: (error) => Effect.fail(transportError(error, metadata)),
                 ResponseError: (error) => Effect.fail(transportError(error, metadata))
               }),
-              Effect.timeoutFail({ duration: requestTimeout, onTimeout: timedOut(metadata) })
+              (effect) => timeout(effect, requestTimeoutMillis, timedOut(metadata))
             )
           })
         )
