@@ -55,70 +55,78 @@ const openClients = (url: string, n: number) =>
 const quiet = Logger.minimumLogLevel(LogLevel.None)
 
 describe("broadcast against the emulator", () => {
-  it.scopedLive("2,000 real connections: exact delivered and gone sets, bounded in-flight posts", () =>
-    Effect.gen(function*() {
-      const emulator = yield* Emulator.make({ credentials: CREDENTIALS })
-      const { received, sockets } = yield* openClients(emulator.url, 2000)
-      const ids = (yield* emulator.connections).map((c) => c.connectionId)
-      assert.strictEqual(ids.length, 2000)
-      // 250 clients leave; 50 ids never existed.
-      const leaving = ids.slice(0, 250)
-      for (const id of leaving) yield* emulator.disconnect(id)
-      const unknown = Array.from({ length: 50 }, (_, i) => `Unknown${String(i).padStart(7, "0")}=`)
-      const { layer, stats } = countingHttp()
-      const pruned: Array<string> = []
-      const started = Date.now()
-      const result = yield* ApiGatewayManagementApi.broadcast({
-        ConnectionIds: [...ids, ...unknown],
-        Data: "to everyone",
-        concurrency: 16,
-        onGone: (id) => Effect.sync(() => pruned.push(id))
-      }).pipe(
-        Effect.provide(
-          ApiGatewayManagementApi.layer({ endpoint: emulator.endpoint, region: emulator.region }).pipe(
-            Layer.provide([Credentials.layerStatic(CREDENTIALS), layer])
+  it.scopedLive(
+    "2,000 real connections: exact delivered and gone sets, bounded in-flight posts",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ credentials: CREDENTIALS })
+        const { received, sockets } = yield* openClients(emulator.url, 2000)
+        const ids = (yield* emulator.connections).map((c) => c.connectionId)
+        assert.strictEqual(ids.length, 2000)
+        // 250 clients leave; 50 ids never existed.
+        const leaving = ids.slice(0, 250)
+        for (const id of leaving) yield* emulator.disconnect(id)
+        const unknown = Array.from({ length: 50 }, (_, i) => `Unknown${String(i).padStart(7, "0")}=`)
+        const { layer, stats } = countingHttp()
+        const pruned: Array<string> = []
+        const started = Date.now()
+        const result = yield* ApiGatewayManagementApi.broadcast({
+          ConnectionIds: [...ids, ...unknown],
+          Data: "to everyone",
+          concurrency: 16,
+          onGone: (id) => Effect.sync(() => pruned.push(id))
+        }).pipe(
+          Effect.provide(
+            ApiGatewayManagementApi.layer({ endpoint: emulator.endpoint, region: emulator.region }).pipe(
+              Layer.provide([Credentials.layerStatic(CREDENTIALS), layer])
+            )
           )
         )
-      )
-      const elapsed = Date.now() - started
-      assert.deepStrictEqual(new Set(result.delivered), new Set(ids.slice(250)))
-      assert.deepStrictEqual(new Set(result.gone), new Set([...leaving, ...unknown]))
-      assert.deepStrictEqual(new Set(pruned), new Set([...leaving, ...unknown]))
-      assert.strictEqual(result.failed.length, 0)
-      assert.strictEqual(stats.total, 2050)
-      assert.strictEqual(stats.peak, 16)
-      // Every client still connected receives the message exactly once.
-      yield* Effect.sleep("200 millis")
-      const counts = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).map((ws) => received.get(ws))
-      assert.strictEqual(counts.length, 1750)
-      assert.isTrue(counts.every((count) => count === 1))
-      assert.isBelow(elapsed, 20_000)
-    }).pipe(Effect.provide(quiet)), 60_000)
+        const elapsed = Date.now() - started
+        assert.deepStrictEqual(new Set(result.delivered), new Set(ids.slice(250)))
+        assert.deepStrictEqual(new Set(result.gone), new Set([...leaving, ...unknown]))
+        assert.deepStrictEqual(new Set(pruned), new Set([...leaving, ...unknown]))
+        assert.strictEqual(result.failed.length, 0)
+        assert.strictEqual(stats.total, 2050)
+        assert.strictEqual(stats.peak, 16)
+        // Every client still connected receives the message exactly once.
+        yield* Effect.sleep("200 millis")
+        const counts = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).map((ws) => received.get(ws))
+        assert.strictEqual(counts.length, 1750)
+        assert.isTrue(counts.every((count) => count === 1))
+        assert.isBelow(elapsed, 20_000)
+      }).pipe(Effect.provide(quiet)),
+    60_000
+  )
 
-  it.scopedLive("interrupting a broadcast stops the posts: no client receives anything afterwards", () =>
-    Effect.gen(function*() {
-      const emulator = yield* Emulator.make({ credentials: CREDENTIALS })
-      const { received } = yield* openClients(emulator.url, 1000)
-      const ids = (yield* emulator.connections).map((c) => c.connectionId)
-      const { layer, stats } = countingHttp()
-      const fiber = yield* ApiGatewayManagementApi.broadcast({ ConnectionIds: ids, Data: "x", concurrency: 2 }).pipe(
-        Effect.provide(
-          ApiGatewayManagementApi.layer({ endpoint: emulator.endpoint, region: emulator.region }).pipe(
-            Layer.provide([Credentials.layerStatic(CREDENTIALS), layer])
-          )
-        ),
-        Effect.fork
-      )
-      while (stats.total < 50) yield* Effect.sleep("5 millis")
-      yield* Fiber.interrupt(fiber)
-      assert.strictEqual(stats.inFlight, 0)
-      const sentAtInterrupt = stats.total
-      yield* Effect.sleep("300 millis")
-      const delivered = [...received.values()].reduce((a, b) => a + b, 0)
-      assert.strictEqual(stats.total, sentAtInterrupt)
-      assert.isAtMost(delivered, sentAtInterrupt)
-      assert.isBelow(delivered, 1000)
-    }).pipe(Effect.provide(quiet)), 60_000)
+  it.scopedLive(
+    "interrupting a broadcast stops the posts: no client receives anything afterwards",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.make({ credentials: CREDENTIALS })
+        const { received } = yield* openClients(emulator.url, 1000)
+        const ids = (yield* emulator.connections).map((c) => c.connectionId)
+        const { layer, stats } = countingHttp()
+        const fiber = yield* ApiGatewayManagementApi.broadcast({ ConnectionIds: ids, Data: "x", concurrency: 2 }).pipe(
+          Effect.provide(
+            ApiGatewayManagementApi.layer({ endpoint: emulator.endpoint, region: emulator.region }).pipe(
+              Layer.provide([Credentials.layerStatic(CREDENTIALS), layer])
+            )
+          ),
+          Effect.fork
+        )
+        while (stats.total < 50) yield* Effect.sleep("5 millis")
+        yield* Fiber.interrupt(fiber)
+        assert.strictEqual(stats.inFlight, 0)
+        const sentAtInterrupt = stats.total
+        yield* Effect.sleep("300 millis")
+        const delivered = [...received.values()].reduce((a, b) => a + b, 0)
+        assert.strictEqual(stats.total, sentAtInterrupt)
+        assert.isAtMost(delivered, sentAtInterrupt)
+        assert.isBelow(delivered, 1000)
+      }).pipe(Effect.provide(quiet)),
+    60_000
+  )
 
   it.live("streaming a million-scale id source keeps memory flat", () =>
     Effect.gen(function*() {
