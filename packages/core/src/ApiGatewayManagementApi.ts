@@ -27,7 +27,7 @@ import type {
   PostToConnectionOutput,
   PostToConnectionRequest
 } from "@effect-apigw/schema/Models"
-import { GetConnectionResponse, isData } from "@effect-apigw/schema/Models"
+import { GetConnectionResponse } from "@effect-apigw/schema/Models"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -46,6 +46,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
+import * as Input from "./Input.js"
 import * as InternalBroadcast from "./internal/broadcast.js"
 import {
   type ErrorFromResponse,
@@ -302,7 +303,6 @@ export const MAX_PAYLOAD_BYTES = 131072
  */
 export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = Duration.seconds(10)
 
-const MAX_CONNECTION_ID_LENGTH = 1024
 const MAX_RESPONSE_BYTES = 64 * 1024
 const SKEW_THRESHOLD = 4 * 60_000
 const MAX_PRESIGN_EXPIRY = 604800
@@ -319,73 +319,10 @@ const OTHER_ERRORS: ReadonlySet<ModelledCode> = new Set([
   "LimitExceededException"
 ])
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const decodeConnection = Schema.decodeUnknownEither(GetConnectionResponse)
 
 const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
-
-const connectionPath = (connectionId: unknown): Either.Either<string, InvalidInputError> => {
-  if (typeof connectionId !== "string") {
-    return Either.left(
-      invalid("ConnectionId", `expected a string, got ${connectionId === null ? "null" : typeof connectionId}`)
-    )
-  }
-  if (connectionId === "") return Either.left(invalid("ConnectionId", "must not be empty"))
-  if (connectionId.length > MAX_CONNECTION_ID_LENGTH) {
-    return Either.left(
-      invalid("ConnectionId", `is ${connectionId.length} characters; at most ${MAX_CONNECTION_ID_LENGTH} are accepted`)
-    )
-  }
-  if (connectionId === "." || connectionId === "..") {
-    return Either.left(invalid("ConnectionId", `"${connectionId}" would address another path`))
-  }
-  const segment = Endpoint.encodeSegment(connectionId)
-  return segment === undefined ?
-    Either.left(invalid("ConnectionId", "is not well-formed Unicode (it holds a lone surrogate)")) :
-    Either.right(segment)
-}
-
-const describeType = (u: unknown): string =>
-  u === null
-    ? "null"
-    : Array.isArray(u)
-    ? "an array"
-    : typeof u === "object"
-    ? `a ${u.constructor?.name ?? "object"}`
-    : `a ${typeof u}`
-
-/** The bytes of `Data`, without a copy where it already is bytes. */
-const encodeData = (data: Data): Effect.Effect<Uint8Array, InvalidInputError> => {
-  if (typeof data === "string") return Effect.succeed(encoder.encode(data))
-  if (data instanceof Uint8Array) return Effect.succeed(data)
-  if (ArrayBuffer.isView(data)) return Effect.succeed(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-  if (data instanceof ArrayBuffer) return Effect.succeed(new Uint8Array(data))
-  return Effect.tryPromise({
-    try: () => data.arrayBuffer(),
-    catch: () => invalid("Data", "the Blob could not be read")
-  }).pipe(Effect.map((buffer) => new Uint8Array(buffer)))
-}
-
-const checkData = (
-  data: unknown,
-  maxPayloadBytes: number | false
-): Effect.Effect<Uint8Array, InvalidInputError | PayloadTooLargeException> => {
-  if (!isData(data)) {
-    return Effect.fail(
-      invalid("Data", `expected a string, Uint8Array, ArrayBuffer, ArrayBufferView or Blob, got ${describeType(data)}`)
-    )
-  }
-  return Effect.flatMap(encodeData(data), (bytes) =>
-    maxPayloadBytes !== false && bytes.byteLength > maxPayloadBytes ?
-      Effect.fail(
-        new PayloadTooLargeException({
-          Message: `Data is ${bytes.byteLength} bytes; the limit is ${maxPayloadBytes} bytes (not sent)`,
-          $metadata: { attempts: 0, totalRetryDelay: 0 }
-        })
-      ) :
-      Effect.succeed(bytes))
-}
 
 const annotate = (metadata: ResponseMetadata | undefined): Effect.Effect<void> =>
   metadata === undefined ? Effect.void : Effect.annotateCurrentSpan({
@@ -420,7 +357,7 @@ export const makeBroadcast = (
     }
     return Stream.unwrap(
       Effect.map(
-        checkData(input.Data, maxPayloadBytes),
+        Input.data(input.Data, maxPayloadBytes),
         (body) =>
           InternalBroadcast.broadcast(ids, concurrency, (connectionId) => post(connectionId, body), input.onGone)
       )
@@ -649,7 +586,7 @@ export const make = (
         driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined
       ) => Effect.Effect<A, E>
     ): Effect.Effect<A, E | InvalidInputError> =>
-      Either.match(connectionPath(connectionId), {
+      Either.match(Input.connectionIdSegment(connectionId), {
         onLeft: Effect.fail,
         onRight: (segment) =>
           (schedule === undefined ?
@@ -704,7 +641,7 @@ export const make = (
         input?.ConnectionId,
         (path, driver) =>
           Effect.flatMap(
-            checkData(input.Data, maxPayloadBytes),
+            Input.data(input.Data, maxPayloadBytes),
             (body) => run<PostToConnectionOutput, PostToConnectionError>("POST", path, body, POST_ERRORS, empty, driver)
           )
       )
@@ -750,13 +687,13 @@ export const make = (
           invalid("ExpiresIn", `${expiresIn} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
         )
       }
-      return Either.match(connectionPath(input.Params?.ConnectionId), {
+      return Either.match(Input.connectionIdSegment(input.Params?.ConnectionId), {
         onLeft: Effect.fail,
         onRight: (segment) =>
           Effect.gen(function*() {
             const path = pathPrefix + segment
             const body = clientMethod === "postToConnection" ?
-              yield* checkData((input.Params as PostToConnectionRequest).Data, maxPayloadBytes) :
+              yield* Input.data((input.Params as PostToConnectionRequest).Data, maxPayloadBytes) :
               undefined
             const identity = yield* credentials.resolve
             const time = yield* now

@@ -23,6 +23,12 @@ export * as AwsCredentials from "./AwsCredentials.js"
  */
 export * as Endpoint from "./Endpoint.js"
 /**
+ * The input checks made before any request.
+ *
+ * @since 0.1.0
+ */
+export * as Input from "./Input.js"
+/**
  * Lambda helpers: WebSocket event types, the endpoint and the client layer from an event.
  *
  * @since 0.1.0

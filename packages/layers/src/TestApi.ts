@@ -11,6 +11,7 @@
  */
 import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
 import * as Endpoint from "@effect-apigw/core/Endpoint"
+import * as Input from "@effect-apigw/core/Input"
 import {
   AwsServiceError,
   type ConfigurationError,
@@ -31,7 +32,6 @@ import type {
   PostToConnectionOutput,
   PostToConnectionRequest
 } from "@effect-apigw/schema/Models"
-import { isData } from "@effect-apigw/schema/Models"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -275,7 +275,6 @@ const emptyState: State = {
 }
 
 const ALL_OPERATIONS: ReadonlyArray<RequestOperation> = ["PostToConnection", "GetConnection", "DeleteConnection"]
-const MAX_CONNECTION_ID_LENGTH = 1024
 const MAX_PRESIGN_EXPIRY = 604800
 const PRESIGN_METHODS: Record<ApiGatewayManagementApi.OperationName, string> = {
   postToConnection: "POST",
@@ -283,72 +282,18 @@ const PRESIGN_METHODS: Record<ApiGatewayManagementApi.OperationName, string> = {
   deleteConnection: "DELETE"
 }
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
 
-/** The same checks as the client's, in the same order and with the same messages. */
-const checkConnectionId = (connectionId: unknown): Either.Either<string, InvalidInputError> => {
-  if (typeof connectionId !== "string") {
-    return Either.left(
-      invalid("ConnectionId", `expected a string, got ${connectionId === null ? "null" : typeof connectionId}`)
-    )
-  }
-  if (connectionId === "") return Either.left(invalid("ConnectionId", "must not be empty"))
-  if (connectionId.length > MAX_CONNECTION_ID_LENGTH) {
-    return Either.left(
-      invalid("ConnectionId", `is ${connectionId.length} characters; at most ${MAX_CONNECTION_ID_LENGTH} are accepted`)
-    )
-  }
-  if (connectionId === "." || connectionId === "..") {
-    return Either.left(invalid("ConnectionId", `"${connectionId}" would address another path`))
-  }
-  const segment = Endpoint.encodeSegment(connectionId)
-  return segment === undefined ?
-    Either.left(invalid("ConnectionId", "is not well-formed Unicode (it holds a lone surrogate)")) :
-    Either.right(segment)
-}
+/** The client's own checks; binary `Data` is copied, as the caller may reuse its buffer once the call returns. */
+const checkConnectionId = Input.connectionIdSegment
 
-const describeType = (u: unknown): string =>
-  u === null
-    ? "null"
-    : Array.isArray(u)
-    ? "an array"
-    : typeof u === "object"
-    ? `a ${u.constructor?.name ?? "object"}`
-    : `a ${typeof u}`
-
-/** The bytes of `Data`, copied (the caller may reuse its buffer once the call returns). */
 const checkData = (
   data: unknown,
   maxPayloadBytes: number | false
-): Effect.Effect<Uint8Array, InvalidInputError | PayloadTooLargeException> => {
-  if (!isData(data)) {
-    return Effect.fail(
-      invalid("Data", `expected a string, Uint8Array, ArrayBuffer, ArrayBufferView or Blob, got ${describeType(data)}`)
-    )
-  }
-  const bytes: Effect.Effect<Uint8Array, InvalidInputError> = typeof data === "string" ?
-    Effect.succeed(encoder.encode(data)) :
-    ArrayBuffer.isView(data) ?
-    Effect.succeed(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()) :
-    data instanceof ArrayBuffer ?
-    Effect.succeed(new Uint8Array(data.slice(0))) :
-    Effect.tryPromise({
-      try: () => data.arrayBuffer(),
-      catch: () => invalid("Data", "the Blob could not be read")
-    }).pipe(Effect.map((buffer) => new Uint8Array(buffer)))
-  return Effect.flatMap(bytes, (body) =>
-    maxPayloadBytes !== false && body.byteLength > maxPayloadBytes ?
-      Effect.fail(
-        new PayloadTooLargeException({
-          Message: `Data is ${body.byteLength} bytes; the limit is ${maxPayloadBytes} bytes (not sent)`,
-          $metadata: { attempts: 0, totalRetryDelay: 0 }
-        })
-      ) :
-      Effect.succeed(body))
-}
+): Effect.Effect<Uint8Array, InvalidInputError | PayloadTooLargeException> =>
+  Effect.map(Input.data(data, maxPayloadBytes), (bytes) => typeof data === "string" ? bytes : bytes.slice())
 
 const requestId = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`
 
