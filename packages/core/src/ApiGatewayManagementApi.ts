@@ -344,37 +344,51 @@ export const makeBroadcast = (
   post: (connectionId: string, body: Uint8Array) => Effect.Effect<unknown, PostToConnectionError>,
   maxPayloadBytes: number | false = MAX_PAYLOAD_BYTES
 ): Pick<ApiGatewayManagementApiService, "broadcast" | "broadcastStream"> => {
-  const broadcastStream = <IE = never, IR = never, GE = never, GR = never>(
-    input: BroadcastRequest<IE, IR, GE, GR>
-  ): Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, IR | GR> => {
+  const check = (input: BroadcastRequest<any, any, any, any>): InvalidInputError | undefined => {
     const concurrency = input?.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      return Stream.fail(invalid("concurrency", `${concurrency} is not a whole number of at least 1`))
+      return invalid("concurrency", `${concurrency} is not a whole number of at least 1`)
     }
     const ids = input.ConnectionIds
     if (ids === null || typeof ids !== "object" || !(Symbol.iterator in ids || Stream.StreamTypeId in ids)) {
-      return Stream.fail(invalid("ConnectionIds", "expected an iterable or a Stream of connection ids"))
+      return invalid("ConnectionIds", "expected an iterable or a Stream of connection ids")
     }
-    return Stream.unwrap(
-      Effect.map(
-        Input.data(input.Data, maxPayloadBytes),
-        (body) =>
-          InternalBroadcast.broadcast(ids, concurrency, (connectionId) => post(connectionId, body), input.onGone)
-      )
-    )
+    return undefined
+  }
+  const broadcastStream = <IE = never, IR = never, GE = never, GR = never>(
+    input: BroadcastRequest<IE, IR, GE, GR>
+  ): Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, IR | GR> => {
+    const checked = check(input)
+    if (checked !== undefined) return Stream.fail(checked)
+    return Stream.unwrap(Effect.map(Input.data(input.Data, maxPayloadBytes), (body) =>
+      InternalBroadcast.stream(
+        input.ConnectionIds,
+        input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY,
+        (connectionId) => post(connectionId, body),
+        input.onGone
+      )))
   }
   const broadcast = <IE = never, IR = never, GE = never, GR = never>(
     input: BroadcastRequest<IE, IR, GE, GR>
-  ): Effect.Effect<BroadcastResult, BroadcastError | IE | GE, IR | GR> =>
-    Effect.suspend(() => {
+  ): Effect.Effect<BroadcastResult, BroadcastError | IE | GE, IR | GR> => {
+    const checked = check(input)
+    if (checked !== undefined) return Effect.fail(checked)
+    return Effect.flatMap(Input.data(input.Data, maxPayloadBytes), (body) => {
       const result: BroadcastResult = { delivered: [], gone: [], failed: [] }
-      return Stream.runForEach(broadcastStream(input), (outcome) =>
-        Effect.sync(() => {
+      return InternalBroadcast.run(
+        input.ConnectionIds,
+        input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY,
+        (connectionId) => post(connectionId, body),
+        input.onGone,
+        (outcome) => {
           if (outcome._tag === "Delivered") result.delivered.push(outcome.ConnectionId)
           else if (outcome._tag === "Gone") result.gone.push(outcome.ConnectionId)
           else result.failed.push({ ConnectionId: outcome.ConnectionId, error: outcome.error })
-        })).pipe(Effect.as(result))
+          return Effect.void
+        }
+      ).pipe(Effect.as(result))
     })
+  }
   return { broadcast, broadcastStream }
 }
 
