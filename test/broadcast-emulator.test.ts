@@ -134,7 +134,9 @@ describe("broadcast against the emulator", () => {
       const gc = runInNewContext("gc") as () => void
       // An HTTP client that answers Gone at once: the broadcast itself is what is measured.
       const gone = HttpClient.make((request) =>
-        Effect.succeed(HttpClientResponse.fromWeb(request, new Response(null, { status: 410 })))
+        Effect.succeed(
+          HttpClientResponse.fromWeb(request, new Response(null, { status: 410, headers: { "content-length": "0" } }))
+        )
       )
       const heapAfter = (n: number) =>
         ApiGatewayManagementApi.broadcastStream({
