@@ -1,5 +1,6 @@
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
 import { Credentials, Http } from "@effect-apigw/layers"
+import type { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer } from "effect"
 import * as NodeHttp from "node:http"
@@ -65,12 +66,25 @@ const server = Effect.acquireRelease(
   (s) => Effect.sync(() => s.close())
 )
 
-const clientFor = (url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) =>
+const clientForWith = (
+  url: string,
+  options: Partial<ApiGatewayManagementApi.Options> = {},
+  http: Layer.Layer<HttpClient.HttpClient> = Http.layer
+) =>
   ApiGatewayManagementApi.layer({ endpoint: `${url}/prod`, region: "eu-west-1", ...options }).pipe(
-    Layer.provide([Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: SECRET }), Http.layer])
+    Layer.provide([Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: SECRET }), http])
   )
 
-describe("end to end over node:http", () => {
+/** Both ways requests leave: the lean transport of `Http.layer`, and any plain `HttpClient`. */
+const transports = [
+  ["Http.layer (lean transport)", Http.layer],
+  ["a plain HttpClient (platform Node)", Http.layerPlatformNode()]
+] as const
+
+describe.each(transports)("end to end over node:http, %s", (_name, http) => {
+  const clientFor = (url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) =>
+    clientForWith(url, options, http)
+
   it.scopedLive("all three operations are signed correctly for awkward ids and bodies", () =>
     Effect.gen(function*() {
       const s = yield* server
@@ -173,7 +187,7 @@ describe("end to end over node:http", () => {
       const error = yield* ApiGatewayManagementApi.postToConnection({ ConnectionId: "x", Data: "x" }).pipe(
         Effect.provide(
           ApiGatewayManagementApi.layer({ endpoint: `${s.url}/prod`, region: "eu-west-1" }).pipe(
-            Layer.provide([Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: "wrong" }), Http.layer])
+            Layer.provide([Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: "wrong" }), http])
           )
         ),
         Effect.flip

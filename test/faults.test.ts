@@ -4,6 +4,7 @@
  */
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
 import { Credentials, Http } from "@effect-apigw/layers"
+import type { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Layer, Logger, Schedule } from "effect"
 import * as NodeHttp from "node:http"
@@ -35,11 +36,15 @@ const serve = (handler: Handler) =>
       })
   )
 
-const client = (url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) =>
+const clientWith = (
+  http: Layer.Layer<HttpClient.HttpClient>,
+  url: string,
+  options: Partial<ApiGatewayManagementApi.Options> = {}
+) =>
   ApiGatewayManagementApi.layer({ endpoint: url, region: "eu-west-1", ...options }).pipe(
     Layer.provide([
       Credentials.layerStatic({ accessKeyId: "AKIDFAULT", secretAccessKey: SECRET, sessionToken: TOKEN }),
-      Http.layer
+      http
     ])
   )
 
@@ -93,7 +98,14 @@ const scenario = (name: string, body: () => Effect.Effect<Exit.Exit<unknown, unk
       Effect.asVoid
     ))
 
-describe("fault injection", () => {
+const transports = [
+  ["Http.layer (lean transport)", Http.layer],
+  ["a plain HttpClient (platform Node)", Http.layerPlatformNode()]
+] as const
+
+describe.each(transports)("fault injection, %s", (_name, http) => {
+  const client = (url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) => clientWith(http, url, options)
+
   scenario("503, 503, then 200 succeeds on the third attempt", () =>
     Effect.gen(function*() {
       const s = yield* serve((_req, res, n) => (n < 3 ? json(res, 503, { message: "Service Unavailable" }) : res.end()))
@@ -235,6 +247,31 @@ describe("fault injection", () => {
         return exit
       })
   )
+
+  scenario("an oversized body, declared or chunked, is refused without being read whole", () =>
+    Effect.gen(function*() {
+      const s = yield* serve((_req, res, n) => {
+        if (n === 1) {
+          res.writeHead(500, { "content-type": "text/html", "content-length": String(10_000_000) })
+          res.write("<html>")
+        } else {
+          res.writeHead(200, { "content-type": "application/json" })
+          const chunk = "x".repeat(16384)
+          for (let i = 0; i < 8; i++) res.write(chunk)
+          res.end()
+        }
+      })
+      const first = yield* Effect.flip(post.pipe(Effect.provide(client(s.url, { maxAttempts: 1 }))))
+      const second = yield* Effect.flip(get.pipe(Effect.provide(client(s.url, { maxAttempts: 1 }))))
+      for (const error of [first, second] as Array<any>) {
+        assert.strictEqual(error._tag, "UnexpectedResponseError")
+        assert.strictEqual(error.reason, "Body")
+        assert.include(error.message, "65536")
+      }
+      assert.strictEqual((first as any).$metadata.httpStatusCode, 500)
+      assert.strictEqual((second as any).$metadata.httpStatusCode, 200)
+      return Exit.fail(first)
+    }))
 
   scenario("the retry budget stops retries against an endpoint that keeps failing", () =>
     Effect.gen(function*() {

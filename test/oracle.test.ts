@@ -233,7 +233,7 @@ const compare = (
     sdkHeaders["x-amz-content-sha256"] = sha256(ourBody)
     sdkHeaders["host"] = ours.url.host
     const identity = Credentials.identity(credentials)
-    const resigned = yield* Effect.promise(() =>
+    const resigned = yield* Effect.sync(() =>
       SigV4.sign(
         {
           method: ours.method,
@@ -400,7 +400,7 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
         const auth = SigV4.parseAuthorization(sdk.headers["authorization"])!
         const headers: Record<string, string> = {}
         for (const name of auth.signedHeaders) if (name !== "x-amz-date") headers[name] = sdk.headers[name]
-        const resigned = yield* Effect.promise(() =>
+        const resigned = yield* Effect.sync(() =>
           SigV4.sign(
             { method: "GET", hostname: ours.url.hostname, path: ours.url.pathname, headers },
             { credentials: Credentials.identity(LONG_TERM), region: target.signingRegion, time: TIME }
@@ -433,7 +433,7 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
         const auth = SigV4.parseAuthorization(dot.headers["authorization"])!
         const headers: Record<string, string> = {}
         for (const name of auth.signedHeaders) if (name !== "x-amz-date") headers[name] = dot.headers[name]
-        const resigned = yield* Effect.promise(() =>
+        const resigned = yield* Effect.sync(() =>
           SigV4.sign(
             { method: "GET", hostname: dot.hostname, path: "/prod/@connections", headers },
             { credentials: Credentials.identity(LONG_TERM), region: target.signingRegion, time: TIME }

@@ -46,6 +46,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
+import * as HttpTransport from "./HttpTransport.js"
 import * as Input from "./Input.js"
 import * as InternalBroadcast from "./internal/broadcast.js"
 import {
@@ -55,7 +56,8 @@ import {
   type ModelledCode,
   type RawResponse,
   readBody,
-  transportError
+  transportError,
+  transportFailure
 } from "./internal/response.js"
 import { backoff, classify, mayBeSkew, retryAfterMillis, RetryBudget, serverTime } from "./internal/retry.js"
 import { timeout } from "./internal/timeout.js"
@@ -430,19 +432,31 @@ export const make = (
     if (maxPayloadBytes !== false && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 0)) {
       return yield* configError("maxPayloadBytes", `${maxPayloadBytes} is not a whole number of bytes`)
     }
+    const baseClient = yield* HttpClient.HttpClient
+    const transport = HttpTransport.fromHttpClient(baseClient)
     // The operation's own span replaces the HTTP client's: it would record every header, the session token too.
-    const httpClient = (yield* HttpClient.HttpClient).pipe(
+    const httpClient = baseClient.pipe(
       HttpClient.withTracerPropagation(false),
       HttpClient.withTracerDisabledWhen(() => true)
     )
     const credentials = yield* AwsCredentials
     const budget = new RetryBudget()
     const origin = `${endpoint.protocol}//${endpoint.host}`
-    const hostname = endpoint.host.replace(/:\d+$/, "")
+    const hostname = endpoint.host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")
+    const port = /:(\d+)$/.exec(endpoint.host)?.[1] === undefined
+      ? undefined
+      : Number(/:(\d+)$/.exec(endpoint.host)![1])
     const pathPrefix = `${endpoint.basePath}/@connections/`
     // How far the server's clock is ahead of ours, learnt from a response refused for its signature time.
     let clockOffset = 0
     const now = Effect.map(Clock.currentTimeMillis, (time) => time + clockOffset)
+
+    const tooLarge = ($metadata: ResponseMetadata) =>
+      new UnexpectedResponseError({
+        reason: "Body",
+        description: `the response body exceeds ${MAX_RESPONSE_BYTES} bytes`,
+        $metadata
+      })
 
     const timedOut = (metadata: ResponseMetadata) => () =>
       new TransportError({
@@ -450,6 +464,61 @@ export const make = (
         description: `no complete response within ${Duration.format(requestTimeout)}`,
         $metadata: metadata
       })
+
+    /** One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. */
+    /** Sends a signed request through the lean transport, when the HttpClient has one, or the HttpClient. */
+    const send: (
+      method: "POST" | "GET" | "DELETE",
+      path: string,
+      headers: Record<string, string>,
+      body: Uint8Array | undefined,
+      metadata: ResponseMetadata
+    ) => Effect.Effect<RawResponse, TransportError | UnexpectedResponseError> = transport !== undefined ?
+      (method, path, headers, body, metadata) =>
+        Effect.async((resume) => {
+          const abort = transport.send({
+            method,
+            protocol: endpoint.protocol,
+            hostname,
+            port,
+            path,
+            headers,
+            body,
+            timeoutMillis: requestTimeoutMillis,
+            maxResponseBytes: MAX_RESPONSE_BYTES
+          }, (result) => {
+            switch (result._tag) {
+              case "Response":
+                return resume(Effect.succeed(result))
+              case "TooLarge":
+                return resume(Effect.fail(tooLarge({ ...metadata, httpStatusCode: result.status })))
+              case "Timeout":
+                return resume(Effect.fail(timedOut(metadata)()))
+              case "Error":
+                return resume(Effect.fail(transportFailure(result.code, result.message, metadata)))
+            }
+          })
+          return Effect.sync(abort)
+        }) :
+      (method, path, headers, body, metadata) => {
+        const request = HttpClientRequest.make(method)(origin + path, {
+          headers,
+          ...(body === undefined ? {} : { body: HttpBody.uint8Array(body, "application/octet-stream") })
+        })
+        return httpClient.execute(request).pipe(
+          Effect.flatMap((response) =>
+            Effect.flatMap(readBody(response, MAX_RESPONSE_BYTES), (bytes) =>
+              bytes === "TooLarge" ?
+                Effect.fail(tooLarge({ ...metadata, httpStatusCode: response.status })) :
+                Effect.succeed<RawResponse>({ status: response.status, headers: response.headers, body: bytes }))
+          ),
+          Effect.catchTags({
+            RequestError: (error) => Effect.fail(transportError(error, metadata)),
+            ResponseError: (error) => Effect.fail(transportError(error, metadata))
+          }),
+          (effect) => timeout(effect, requestTimeoutMillis, timedOut(metadata))
+        )
+      }
 
     /** One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. */
     const attempt = (
@@ -462,41 +531,21 @@ export const make = (
         const headers: Record<string, string> = body === undefined ?
           { host: endpoint.host } :
           { host: endpoint.host, "content-type": "application/octet-stream", "content-length": String(body.length) }
-        return Effect.tryPromise({
-          try: () =>
-            SigV4.sign({ method, hostname, path, headers, body }, {
-              credentials: identity,
-              region: endpoint.region,
-              time
-            }),
-          catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
-        }).pipe(
-          Effect.flatMap((signed) => {
-            delete signed.host
-            const request = HttpClientRequest.make(method)(origin + path, {
-              headers: signed,
-              ...(body === undefined ? {} : { body: HttpBody.uint8Array(body, "application/octet-stream") })
-            })
-            return httpClient.execute(request).pipe(
-              Effect.flatMap((response) =>
-                Effect.flatMap(readBody(response, MAX_RESPONSE_BYTES), (bytes) =>
-                  bytes === "TooLarge" ?
-                    Effect.fail(
-                      new UnexpectedResponseError({
-                        reason: "Body",
-                        description: `the response body exceeds ${MAX_RESPONSE_BYTES} bytes`,
-                        $metadata: { ...metadata, httpStatusCode: response.status }
-                      })
-                    ) :
-                    Effect.succeed<RawResponse>({ status: response.status, headers: response.headers, body: bytes }))
-              ),
-              Effect.catchTags({
-                RequestError: (error) => Effect.fail(transportError(error, metadata)),
-                ResponseError: (error) => Effect.fail(transportError(error, metadata))
+        return Effect.flatMap(
+          Effect.try({
+            try: () =>
+              SigV4.sign({ method, hostname, path, headers, body }, {
+                credentials: identity,
+                region: endpoint.region,
+                time
               }),
-              (effect) => timeout(effect, requestTimeoutMillis, timedOut(metadata))
-            )
-          })
+            catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
+          }),
+          (signed) => {
+            // The HTTP client sets Host itself, from the URL: the same value.
+            delete signed.host
+            return send(method, path, signed, body, metadata)
+          }
         )
       })
 

@@ -138,7 +138,7 @@ export const signedRaw = (
       headers["content-type"] = "application/octet-stream"
       headers["content-length"] = String(Buffer.byteLength(options.body))
     }
-    const signed = yield* Effect.promise(() =>
+    const signed = yield* Effect.sync(() =>
       SigV4.sign({
         method,
         hostname: "127.0.0.1",

@@ -142,10 +142,21 @@ const codeOf = (cause: unknown): string | undefined => {
   return undefined
 }
 
-const messageOf = (cause: unknown): string => {
-  const code = codeOf(cause)
-  const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "transport failure"
-  return code !== undefined && !message.includes(code) ? `${message} (${code})` : message
+/** A transport failure from the error code and message of the socket or HTTP library. */
+export const transportFailure = (
+  code: string | undefined,
+  message: string,
+  metadata: ResponseMetadata
+): TransportError => {
+  const reason = code === "ECONNREFUSED"
+    ? "ConnectionRefused"
+    : code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET" || code === "ERR_STREAM_PREMATURE_CLOSE"
+    ? "ConnectionReset"
+    : code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT"
+    ? "Timeout"
+    : "Other"
+  const description = code !== undefined && !message.includes(code) ? `${message} (${code})` : message
+  return new TransportError({ reason, description: clip(description), $metadata: metadata })
 }
 
 /** Maps a failure to send a request or read its response. Only the cause's message and code are kept. */
@@ -156,15 +167,9 @@ export const transportError = (
   if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
     return new TransportError({ reason: "InvalidUrl", description: "the request URL is invalid", $metadata: metadata })
   }
-  const code = codeOf(error.cause)
-  const reason = code === "ECONNREFUSED"
-    ? "ConnectionRefused"
-    : code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET" || code === "ERR_STREAM_PREMATURE_CLOSE"
-    ? "ConnectionReset"
-    : code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT"
-    ? "Timeout"
-    : "Other"
-  return new TransportError({ reason, description: clip(messageOf(error.cause)), $metadata: metadata })
+  const cause = error.cause
+  const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "transport failure"
+  return transportFailure(codeOf(cause), message, metadata)
 }
 
 /**
