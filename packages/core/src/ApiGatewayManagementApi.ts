@@ -597,44 +597,38 @@ export const make = (
         totalRetryDelay: number,
         spent: number,
         skewCorrected: boolean
-      ): Effect.Effect<A, ErrorFromResponse | TransportError | CredentialsError> =>
-        attempt(method, path, body, { attempts, totalRetryDelay }).pipe(
-          Effect.either,
-          Effect.flatMap((result) => {
-            let error: ErrorFromResponse | TransportError | CredentialsError
-            let response: RawResponse | undefined
-            if (Either.isRight(result)) {
-              response = result.right
-              const metadata = metadataOf(response, attempts, totalRetryDelay)
-              if (response.status >= 200 && response.status < 300) {
-                budget.release(spent === 0 ? 1 : spent)
-                return onSuccess(response, metadata)
-              }
-              error = errorFromResponse(response, allowed, metadata)
-            } else {
-              error = result.left
+      ): Effect.Effect<A, ErrorFromResponse | TransportError | CredentialsError> => {
+        /** After a failed attempt: correct the clock and re-sign, retry after a delay, or fail. */
+        const retryOrFail = (failed: ErrorFromResponse | TransportError, response: RawResponse | undefined) =>
+          Effect.flatMap(Clock.currentTimeMillis, (localTime) => {
+            const server = response === undefined ? undefined : serverTime(response)
+            if (
+              !skewCorrected && server !== undefined && failed._tag !== "TransportError" && mayBeSkew(failed) &&
+              Math.abs(server - (localTime + clockOffset)) >= SKEW_THRESHOLD
+            ) {
+              clockOffset = server - localTime
+              return loop(attempts + 1, totalRetryDelay, spent, true)
             }
-            if (error._tag === "CredentialsError") return Effect.fail(error)
-            const failed = error
-            return Effect.flatMap(Clock.currentTimeMillis, (localTime) => {
-              const server = response === undefined ? undefined : serverTime(response)
-              if (
-                !skewCorrected && server !== undefined && failed._tag !== "TransportError" && mayBeSkew(failed) &&
-                Math.abs(server - (localTime + clockOffset)) >= SKEW_THRESHOLD
-              ) {
-                clockOffset = server - localTime
-                return loop(attempts + 1, totalRetryDelay, spent, true)
-              }
-              return Effect.flatMap(
-                retryWith(failed, response, attempts, localTime, driver, retryThrottling),
-                (retry) =>
-                  retry === undefined ?
-                    Effect.fail(failed) :
-                    loop(attempts + 1, totalRetryDelay + retry.delay, spent + retry.cost, skewCorrected)
-              )
-            })
+            return Effect.flatMap(
+              retryWith(failed, response, attempts, localTime, driver, retryThrottling),
+              (retry) =>
+                retry === undefined ?
+                  Effect.fail(failed) :
+                  loop(attempts + 1, totalRetryDelay + retry.delay, spent + retry.cost, skewCorrected)
+            )
           })
-        )
+        return Effect.matchEffect(attempt(method, path, body, { attempts, totalRetryDelay }), {
+          onSuccess: (response) => {
+            const metadata = metadataOf(response, attempts, totalRetryDelay)
+            if (response.status >= 200 && response.status < 300) {
+              budget.release(spent === 0 ? 1 : spent)
+              return onSuccess(response, metadata)
+            }
+            return retryOrFail(errorFromResponse(response, allowed, metadata), response)
+          },
+          onFailure: (error) => error._tag === "CredentialsError" ? Effect.fail(error) : retryOrFail(error, undefined)
+        })
+      }
       // `allowed` keeps the mapped errors within the operation's union.
       return loop(1, 0, 0, false) as Effect.Effect<A, any>
     }

@@ -262,7 +262,17 @@ export const presign = async (
  * @since 0.1.0
  * @category signing
  */
-export const formatAmzDate = (time: number): string => new Date(time).toISOString().replace(/[-:]|\.\d{3}/g, "")
+export const formatAmzDate = (time: number): string => {
+  const second = Math.floor(time / 1000)
+  if (second !== lastSecond) {
+    lastSecond = second
+    lastAmzDate = new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, "")
+  }
+  return lastAmzDate
+}
+// Requests come many a second: the formatted date of the last one is kept.
+let lastSecond = Number.NaN
+let lastAmzDate = ""
 
 /**
  * Parses a SigV4 timestamp (`20150830T123600Z`) to epoch milliseconds, or `undefined` when malformed.
