@@ -394,6 +394,20 @@ export const makeBroadcast = (
   return { broadcast, broadcastStream }
 }
 
+/**
+ * The paginator and waiter methods of a service of this API, which has neither; for other implementations of the
+ * service, such as test fakes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const noPaginatorsOrWaiters: Pick<ApiGatewayManagementApiService, "canPaginate" | "getPaginator" | "getWaiter"> =
+  {
+    canPaginate: () => false,
+    getPaginator: (operation) => Effect.fail(new OperationNotPageableError({ operation: String(operation) })),
+    getWaiter: (waiterName) => Effect.fail(new WaiterDoesNotExistError({ waiterName: String(waiterName) }))
+  }
+
 const configError = (option: string, description: string) => new ConfigurationError({ option, description })
 
 const PRESIGN_METHODS: Record<OperationName, "POST" | "GET" | "DELETE"> = {
@@ -781,9 +795,7 @@ export const make = (
       broadcast,
       broadcastStream,
       generatePresignedUrl,
-      canPaginate: () => false,
-      getPaginator: (operation) => Effect.fail(new OperationNotPageableError({ operation: String(operation) })),
-      getWaiter: (waiterName) => Effect.fail(new WaiterDoesNotExistError({ waiterName: String(waiterName) }))
+      ...noPaginatorsOrWaiters
     })
   })
 

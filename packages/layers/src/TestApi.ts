@@ -19,10 +19,8 @@ import {
   GoneException,
   InvalidInputError,
   LimitExceededException,
-  OperationNotPageableError,
   PayloadTooLargeException,
-  TransportError,
-  WaiterDoesNotExistError
+  TransportError
 } from "@effect-apigw/schema/Errors"
 import type {
   DeleteConnectionOutput,
@@ -586,9 +584,7 @@ export const make = (
       broadcast,
       broadcastStream,
       generatePresignedUrl,
-      canPaginate: () => false,
-      getPaginator: (operation) => Effect.fail(new OperationNotPageableError({ operation: String(operation) })),
-      getWaiter: (waiterName) => Effect.fail(new WaiterDoesNotExistError({ waiterName: String(waiterName) }))
+      ...ApiGatewayManagementApi.noPaginatorsOrWaiters
     })
 
     const script = (connectionId: string | undefined, failure: Failure, options: FailureOptions | undefined) =>
