@@ -9,6 +9,8 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 
 /**
+ * The key under which an `HttpClient` carries its transport.
+ *
  * @since 0.1.0
  * @category symbols
  */
