@@ -10,8 +10,11 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
@@ -286,11 +289,14 @@ export const make = <R = never>(
     const runFork = yield* FiberSet.makeRuntime<R>()
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
+    // Running an Effect per log line costs more than a whole PostToConnection: skip the ones below the level.
+    const minimumLevel = FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentMinimumLogLevel)
     const log = (
       level: "Debug" | "Info" | "Warning" | "Error",
       message: string,
       annotations: Record<string, unknown> = {}
     ) => {
+      if (LogLevel.lessThan(LogLevel.fromLiteral(level), minimumLevel)) return
       const effect = level === "Debug" ?
         Effect.logDebug(message) :
         level === "Info" ?
