@@ -460,9 +460,8 @@ export const make = (
     const budget = new RetryBudget()
     const origin = `${endpoint.protocol}//${endpoint.host}`
     const hostname = endpoint.host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")
-    const port = /:(\d+)$/.exec(endpoint.host)?.[1] === undefined
-      ? undefined
-      : Number(/:(\d+)$/.exec(endpoint.host)![1])
+    const portMatch = /:(\d+)$/.exec(endpoint.host)
+    const port = portMatch === null ? undefined : Number(portMatch[1])
     const pathPrefix = `${endpoint.basePath}/@connections/`
     // How far the server's clock is ahead of ours, learnt from a response refused for its signature time.
     let clockOffset = 0

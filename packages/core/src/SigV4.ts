@@ -77,13 +77,12 @@ class Sha256 implements Checksum {
   }
 }
 
-// One smithy signer per credentials object and checksum mode: it keeps its derived signing keys, so static
+// One smithy signer (for presigning) per credentials object: it keeps its derived signing keys, so static
 // credentials derive them once a day instead of once a request.
-const signers = [new WeakMap<AwsCredentialIdentity, SignatureV4>(), new WeakMap<AwsCredentialIdentity, SignatureV4>()]
+const signers = new WeakMap<AwsCredentialIdentity, SignatureV4>()
 
-const signerFor = (credentials: AwsCredentialIdentity, contentSha256: boolean): SignatureV4 => {
-  const cache = signers[contentSha256 ? 1 : 0]
-  let signer = cache.get(credentials)
+const signerFor = (credentials: AwsCredentialIdentity): SignatureV4 => {
+  let signer = signers.get(credentials)
   if (signer === undefined) {
     const plain = {
       accessKeyId: credentials.accessKeyId,
@@ -95,9 +94,9 @@ const signerFor = (credentials: AwsCredentialIdentity, contentSha256: boolean): 
       region: "us-east-1",
       service: SERVICE,
       sha256: Sha256,
-      applyChecksum: contentSha256
+      applyChecksum: false
     })
-    cache.set(credentials, signer)
+    signers.set(credentials, signer)
   }
   return signer
 }
@@ -252,7 +251,7 @@ export const presign = async (
   request: SignableRequest,
   options: SigningOptions & { readonly expiresIn: number }
 ): Promise<Record<string, string>> => {
-  const signed = await signerFor(options.credentials, false).presign(toHttpRequest(request), {
+  const signed = await signerFor(options.credentials).presign(toHttpRequest(request), {
     signingDate: new Date(options.time),
     signingRegion: options.region,
     signingService: options.service ?? SERVICE,
