@@ -118,7 +118,7 @@ export type GeneratePresignedUrlError = CredentialsError | InvalidInputError | P
  * @since 0.1.0
  * @category models
  */
-export type OperationName = "postToConnection" | "getConnection" | "deleteConnection"
+export type OperationName = keyof typeof Input.PRESIGN_METHODS
 
 /**
  * Input of `generatePresignedUrl`, as boto3's `generate_presigned_url`.
@@ -307,7 +307,6 @@ export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = Duration.seconds(10)
 
 const MAX_RESPONSE_BYTES = 64 * 1024
 const SKEW_THRESHOLD = 4 * 60_000
-const MAX_PRESIGN_EXPIRY = 604800
 
 const POST_ERRORS: ReadonlySet<ModelledCode> = new Set([
   "ForbiddenException",
@@ -412,12 +411,6 @@ export const noPaginatorsOrWaiters: Pick<ApiGatewayManagementApiService, "canPag
   }
 
 const configError = (option: string, description: string) => new ConfigurationError({ option, description })
-
-const PRESIGN_METHODS: Record<OperationName, "POST" | "GET" | "DELETE"> = {
-  postToConnection: "POST",
-  getConnection: "GET",
-  deleteConnection: "DELETE"
-}
 
 const escapeQuery = (value: string): string => Endpoint.encodeSegment(value) ?? ""
 
@@ -749,24 +742,10 @@ export const make = (
 
     const generatePresignedUrl = (
       input: GeneratePresignedUrlRequest
-    ): Effect.Effect<string, GeneratePresignedUrlError> => {
-      const clientMethod = input?.ClientMethod
-      if (!Object.hasOwn(PRESIGN_METHODS, clientMethod)) {
-        return Effect.fail(invalid("ClientMethod", `expected one of ${Object.keys(PRESIGN_METHODS).join(", ")}`))
-      }
-      const method = input.HttpMethod ?? PRESIGN_METHODS[clientMethod]
-      if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
-        return Effect.fail(invalid("HttpMethod", "expected an HTTP method name such as GET"))
-      }
-      const expiresIn = input.ExpiresIn ?? 3600
-      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY) {
-        return Effect.fail(
-          invalid("ExpiresIn", `${expiresIn} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
-        )
-      }
-      return Either.match(Input.connectionIdSegment(input.Params?.ConnectionId), {
+    ): Effect.Effect<string, GeneratePresignedUrlError> =>
+      Either.match(Input.presignTarget(input), {
         onLeft: Effect.fail,
-        onRight: (segment) =>
+        onRight: ({ clientMethod, expiresIn, method, segment }) =>
           Effect.gen(function*() {
             const path = pathPrefix + segment
             const body = clientMethod === "postToConnection" ?
@@ -777,13 +756,8 @@ export const make = (
             const query = yield* Effect.tryPromise({
               try: () =>
                 SigV4.presign(
-                  { method: method.toUpperCase(), hostname, path, headers: { host: endpoint.host }, body },
-                  {
-                    credentials: identity,
-                    region: endpoint.region,
-                    time,
-                    expiresIn
-                  }
+                  { method, hostname, path, headers: { host: endpoint.host }, body },
+                  { credentials: identity, region: endpoint.region, time, expiresIn }
                 ),
               catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
             })
@@ -791,7 +765,6 @@ export const make = (
             return `${origin}${path}?${search.join("&")}`
           })
       })
-    }
 
     return ApiGatewayManagementApi.of({
       endpoint,

@@ -99,3 +99,76 @@ export const data = (
       ) :
       Effect.succeed(bytes))
 }
+
+/**
+ * The client's method names that `generatePresignedUrl` can presign, with their HTTP methods.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const PRESIGN_METHODS = {
+  postToConnection: "POST",
+  getConnection: "GET",
+  deleteConnection: "DELETE"
+} as const
+
+/**
+ * The longest validity of a presigned URL, in seconds (seven days).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_PRESIGN_EXPIRY = 604800
+
+/**
+ * A checked `generatePresignedUrl` request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PresignTarget {
+  readonly clientMethod: keyof typeof PRESIGN_METHODS
+  /** Upper case. */
+  readonly method: string
+  readonly expiresIn: number
+  /** The connection id, encoded as one path segment. */
+  readonly segment: string
+}
+
+/**
+ * Checks a `generatePresignedUrl` request (`ClientMethod`, `HttpMethod`, `ExpiresIn` from 1 to 604800 seconds, default
+ * 3600, and `Params.ConnectionId`; `Params.Data` is left to {@link data}).
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const presignTarget = (input: unknown): Either.Either<PresignTarget, InvalidInputError> => {
+  const request = (typeof input === "object" && input !== null ? input : {}) as {
+    readonly ClientMethod?: unknown
+    readonly HttpMethod?: unknown
+    readonly ExpiresIn?: unknown
+    readonly Params?: { readonly ConnectionId?: unknown } | undefined
+  }
+  const clientMethod = request.ClientMethod
+  if (typeof clientMethod !== "string" || !Object.hasOwn(PRESIGN_METHODS, clientMethod)) {
+    return Either.left(invalid("ClientMethod", `expected one of ${Object.keys(PRESIGN_METHODS).join(", ")}`))
+  }
+  const method = request.HttpMethod ?? PRESIGN_METHODS[clientMethod as keyof typeof PRESIGN_METHODS]
+  if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
+    return Either.left(invalid("HttpMethod", "expected an HTTP method name such as GET"))
+  }
+  const expiresIn = request.ExpiresIn ?? 3600
+  if (
+    typeof expiresIn !== "number" || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY
+  ) {
+    return Either.left(
+      invalid("ExpiresIn", `${String(expiresIn)} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
+    )
+  }
+  return Either.map(connectionIdSegment(request.Params?.ConnectionId), (segment) => ({
+    clientMethod: clientMethod as keyof typeof PRESIGN_METHODS,
+    method: method.toUpperCase(),
+    expiresIn,
+    segment
+  }))
+}

@@ -12,6 +12,7 @@
 import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
 import * as Endpoint from "@effect-apigw/core/Endpoint"
 import * as Input from "@effect-apigw/core/Input"
+import * as SigV4 from "@effect-apigw/core/SigV4"
 import {
   AwsServiceError,
   type ConfigurationError,
@@ -273,16 +274,8 @@ const emptyState: State = {
 }
 
 const ALL_OPERATIONS: ReadonlyArray<RequestOperation> = ["PostToConnection", "GetConnection", "DeleteConnection"]
-const MAX_PRESIGN_EXPIRY = 604800
-const PRESIGN_METHODS: Record<ApiGatewayManagementApi.OperationName, string> = {
-  postToConnection: "POST",
-  getConnection: "GET",
-  deleteConnection: "DELETE"
-}
 
 const decoder = new TextDecoder()
-
-const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
 
 /** The client's own checks; binary `Data` is copied, as the caller may reuse its buffer once the call returns. */
 const checkConnectionId = Input.connectionIdSegment
@@ -529,23 +522,9 @@ export const make = (
           }),
           Effect.fail(error)
         )
-      const clientMethod = input?.ClientMethod
-      if (!Object.hasOwn(PRESIGN_METHODS, clientMethod)) {
-        return recordAndFail(invalid("ClientMethod", `expected one of ${Object.keys(PRESIGN_METHODS).join(", ")}`))
-      }
-      const method = input.HttpMethod ?? PRESIGN_METHODS[clientMethod]
-      if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
-        return recordAndFail(invalid("HttpMethod", "expected an HTTP method name such as GET"))
-      }
-      const expiresIn = input.ExpiresIn ?? 3600
-      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY) {
-        return recordAndFail(
-          invalid("ExpiresIn", `${expiresIn} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
-        )
-      }
-      return Either.match(checkConnectionId(input.Params?.ConnectionId), {
+      return Either.match(Input.presignTarget(input), {
         onLeft: recordAndFail,
-        onRight: (segment) =>
+        onRight: ({ clientMethod, expiresIn, segment }) =>
           Effect.gen(function*() {
             if (clientMethod === "postToConnection") {
               yield* checkData((input.Params as PostToConnectionRequest).Data, maxPayloadBytes).pipe(
@@ -553,7 +532,7 @@ export const make = (
               )
             }
             const now = yield* Clock.currentTimeMillis
-            const amzDate = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")
+            const amzDate = SigV4.formatAmzDate(now)
             const query = [
               "X-Amz-Algorithm=AWS4-HMAC-SHA256",
               `X-Amz-Credential=${encodeURIComponent(`AKIDTESTAPI/${amzDate.slice(0, 8)}/${endpoint.region}`)}` +
