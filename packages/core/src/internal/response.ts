@@ -16,7 +16,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 /** The modelled AWS errors, by code. */
-export const modelled = {
+const modelled = {
   ForbiddenException,
   GoneException,
   PayloadTooLargeException,
@@ -39,7 +39,7 @@ export interface RawResponse {
   readonly body: Uint8Array
 }
 
-export const requestIdOf = (headers: RawResponse["headers"]): string | undefined =>
+const requestIdOf = (headers: RawResponse["headers"]): string | undefined =>
   headers["x-amzn-requestid"] ?? headers["x-amzn-request-id"] ?? headers["x-amz-request-id"]
 
 export const metadataOf = (response: RawResponse, attempts: number, totalRetryDelay: number): ResponseMetadata => {
@@ -57,7 +57,7 @@ export const metadataOf = (response: RawResponse, attempts: number, totalRetryDe
 }
 
 /** `aws.protocoljson#Foo:http://...` -> `Foo`. */
-export const sanitizeCode = (raw: string): string => {
+const sanitizeCode = (raw: string): string => {
   let code = raw.trim()
   const cut = code.search(/[:,]/)
   if (cut >= 0) code = code.slice(0, cut)

@@ -112,7 +112,4 @@ export class RetryBudget {
   release(amount: number): void {
     this.tokens = Math.min(RetryBudget.CAPACITY, this.tokens + amount)
   }
-  get available(): number {
-    return this.tokens
-  }
 }
