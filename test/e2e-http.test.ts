@@ -1,11 +1,11 @@
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Credentials, Http } from "@effect-apigw/layers"
-import type { HttpClient } from "@effect/platform"
+import { Credentials } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer } from "effect"
 import * as NodeHttp from "node:http"
 import type { AddressInfo } from "node:net"
 import { expectedSignature, type Received } from "./sigv4-reference.js"
+import { type Wiring, wirings } from "./wirings.js"
 
 const SECRET = "e2e/secret+key=value"
 
@@ -66,24 +66,14 @@ const server = Effect.acquireRelease(
   (s) => Effect.sync(() => s.close())
 )
 
-const clientForWith = (
-  url: string,
-  options: Partial<ApiGatewayManagementApi.Options> = {},
-  http: Layer.Layer<HttpClient.HttpClient> = Http.layer
-) =>
-  ApiGatewayManagementApi.layer({ endpoint: `${url}/prod`, region: "eu-west-1", ...options }).pipe(
-    Layer.provide([Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: SECRET }), http])
+const clientForWith = (url: string, options: Partial<ApiGatewayManagementApi.Options>, wire: Wiring) =>
+  wire({ endpoint: `${url}/prod`, region: "eu-west-1", ...options }).pipe(
+    Layer.provide(Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: SECRET }))
   )
 
-/** Both ways requests leave: the lean transport of `Http.layer`, and any plain `HttpClient`. */
-const transports = [
-  ["Http.layer (lean transport)", Http.layer],
-  ["a plain HttpClient (platform Node)", Http.layerPlatformNode()]
-] as const
-
-describe.each(transports)("end to end over node:http, %s", (_name, http) => {
+describe.each(wirings)("end to end over node:http, %s", (_name, wire) => {
   const clientFor = (url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) =>
-    clientForWith(url, options, http)
+    clientForWith(url, options, wire)
 
   it.scopedLive("all three operations are signed correctly for awkward ids and bodies", () =>
     Effect.gen(function*() {
@@ -186,8 +176,8 @@ describe.each(transports)("end to end over node:http, %s", (_name, http) => {
       const s = yield* server
       const error = yield* ApiGatewayManagementApi.postToConnection({ ConnectionId: "x", Data: "x" }).pipe(
         Effect.provide(
-          ApiGatewayManagementApi.layer({ endpoint: `${s.url}/prod`, region: "eu-west-1" }).pipe(
-            Layer.provide([Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: "wrong" }), http])
+          wire({ endpoint: `${s.url}/prod`, region: "eu-west-1" }).pipe(
+            Layer.provide(Credentials.layerStatic({ accessKeyId: "AKIDE2E", secretAccessKey: "wrong" }))
           )
         ),
         Effect.flip

@@ -3,12 +3,12 @@
  * outcome, the number of requests the server saw and a time bound.
  */
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Credentials, Http } from "@effect-apigw/layers"
-import type { HttpClient } from "@effect/platform"
+import { Credentials } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Layer, Logger, Schedule } from "effect"
 import * as NodeHttp from "node:http"
 import type { AddressInfo } from "node:net"
+import { type Wiring, wirings } from "./wirings.js"
 
 const SECRET = "fault/secret-access-key-0123456789"
 const TOKEN = "fault-session-token-abcdefghijklmnop"
@@ -36,16 +36,9 @@ const serve = (handler: Handler) =>
       })
   )
 
-const clientWith = (
-  http: Layer.Layer<HttpClient.HttpClient>,
-  url: string,
-  options: Partial<ApiGatewayManagementApi.Options> = {}
-) =>
-  ApiGatewayManagementApi.layer({ endpoint: url, region: "eu-west-1", ...options }).pipe(
-    Layer.provide([
-      Credentials.layerStatic({ accessKeyId: "AKIDFAULT", secretAccessKey: SECRET, sessionToken: TOKEN }),
-      http
-    ])
+const clientWith = (wire: Wiring, url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) =>
+  wire({ endpoint: url, region: "eu-west-1", ...options }).pipe(
+    Layer.provide(Credentials.layerStatic({ accessKeyId: "AKIDFAULT", secretAccessKey: SECRET, sessionToken: TOKEN }))
   )
 
 const post = ApiGatewayManagementApi.postToConnection({ ConnectionId: "conn-1", Data: "payload" })
@@ -98,13 +91,8 @@ const scenario = (name: string, body: () => Effect.Effect<Exit.Exit<unknown, unk
       Effect.asVoid
     ))
 
-const transports = [
-  ["Http.layer (lean transport)", Http.layer],
-  ["a plain HttpClient (platform Node)", Http.layerPlatformNode()]
-] as const
-
-describe.each(transports)("fault injection, %s", (_name, http) => {
-  const client = (url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) => clientWith(http, url, options)
+describe.each(wirings)("fault injection, %s", (_name, wire) => {
+  const client = (url: string, options: Partial<ApiGatewayManagementApi.Options> = {}) => clientWith(wire, url, options)
 
   scenario("503, 503, then 200 succeeds on the third attempt", () =>
     Effect.gen(function*() {

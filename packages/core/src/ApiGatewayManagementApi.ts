@@ -29,9 +29,7 @@ import type {
 } from "@effect-apigw/schema/Models"
 import { GetConnectionResponse } from "@effect-apigw/schema/Models"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
-import * as HttpBody from "@effect/platform/HttpBody"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -49,18 +47,16 @@ import * as Endpoint from "./Endpoint.js"
 import * as HttpTransport from "./HttpTransport.js"
 import * as Input from "./Input.js"
 import * as InternalBroadcast from "./internal/broadcast.js"
+import * as HttpClientSend from "./internal/httpClientSend.js"
 import {
   type ErrorFromResponse,
   errorFromResponse,
   metadataOf,
   type ModelledCode,
-  type RawResponse,
-  readBody,
-  transportError,
-  transportFailure
+  type RawResponse
 } from "./internal/response.js"
 import { backoff, classify, mayBeSkew, retryAfterMillis, RetryBudget, serverTime } from "./internal/retry.js"
-import { timeout } from "./internal/timeout.js"
+import * as Send from "./internal/send.js"
 import * as SigV4 from "./SigV4.js"
 
 /**
@@ -303,7 +299,7 @@ export const MAX_PAYLOAD_BYTES = 131072
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = Duration.seconds(10)
+export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = /* @__PURE__ */ Duration.seconds(10)
 
 const MAX_RESPONSE_BYTES = 64 * 1024
 const SKEW_THRESHOLD = 4 * 60_000
@@ -423,6 +419,30 @@ const escapeQuery = (value: string): string => Endpoint.encodeSegment(value) ?? 
 export const make = (
   options: Options
 ): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
+  Effect.flatMap(HttpClientSend.HttpClientTag, (client) => {
+    const transport = HttpTransport.fromHttpClient(client)
+    return makeWith(
+      options,
+      transport === undefined ? HttpClientSend.fromHttpClient(client) : Send.fromTransport(transport)
+    )
+  })
+
+/**
+ * The client on an {@link HttpTransport.HttpTransport} instead of an `HttpClient`: the smallest and fastest way on
+ * Node (`Http.layerTransport` of `@effect-apigw/layers`), without `@effect/platform`'s HTTP modules.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeTransport = (
+  options: Options
+): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpTransport.HttpTransport | AwsCredentials> =>
+  Effect.flatMap(HttpTransport.HttpTransport, (transport) => makeWith(options, Send.fromTransport(transport)))
+
+const makeWith = (
+  options: Options,
+  sendFor: (context: Send.SendContext) => Send.Send
+): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, AwsCredentials> =>
   Effect.gen(function*() {
     const endpoint = yield* Endpoint.parse(options.endpoint, options.region)
     const maxAttempts = options.maxAttempts ?? 3
@@ -437,97 +457,40 @@ export const make = (
       return yield* configError("requestTimeout", `${String(options.requestTimeout)} is not a positive duration`)
     }
     const requestTimeout = timeoutOption.value
-    const requestTimeoutMillis = Duration.toMillis(requestTimeout)
     const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
     if (maxPayloadBytes !== false && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 0)) {
       return yield* configError("maxPayloadBytes", `${maxPayloadBytes} is not a whole number of bytes`)
     }
-    const baseClient = yield* HttpClient.HttpClient
-    const transport = HttpTransport.fromHttpClient(baseClient)
-    // The operation's own span replaces the HTTP client's: it would record every header, the session token too.
-    const httpClient = baseClient.pipe(
-      HttpClient.withTracerPropagation(false),
-      HttpClient.withTracerDisabledWhen(() => true)
-    )
     const credentials = yield* AwsCredentials
     const budget = new RetryBudget()
-    const origin = `${endpoint.protocol}//${endpoint.host}`
     const hostname = endpoint.host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")
     const portMatch = /:(\d+)$/.exec(endpoint.host)
     const port = portMatch === null ? undefined : Number(portMatch[1])
     const pathPrefix = `${endpoint.basePath}/@connections/`
+    const origin = `${endpoint.protocol}//${endpoint.host}`
     // How far the server's clock is ahead of ours, learnt from a response refused for its signature time.
     let clockOffset = 0
     const now = Effect.map(Clock.currentTimeMillis, (time) => time + clockOffset)
 
-    const tooLarge = ($metadata: ResponseMetadata) =>
-      new UnexpectedResponseError({
-        reason: "Body",
-        description: `the response body exceeds ${MAX_RESPONSE_BYTES} bytes`,
-        $metadata
-      })
-
-    const timedOut = (metadata: ResponseMetadata) => () =>
-      new TransportError({
-        reason: "Timeout",
-        description: `no complete response within ${Duration.format(requestTimeout)}`,
-        $metadata: metadata
-      })
-
-    /** One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. */
-    /** Sends a signed request through the lean transport, when the HttpClient has one, or the HttpClient. */
-    const send: (
-      method: "POST" | "GET" | "DELETE",
-      path: string,
-      headers: Record<string, string>,
-      body: Uint8Array | undefined,
-      metadata: ResponseMetadata
-    ) => Effect.Effect<RawResponse, TransportError | UnexpectedResponseError> = transport !== undefined ?
-      (method, path, headers, body, metadata) =>
-        Effect.async((resume) => {
-          const abort = transport.send({
-            method,
-            protocol: endpoint.protocol,
-            hostname,
-            port,
-            path,
-            headers,
-            body,
-            timeoutMillis: requestTimeoutMillis,
-            maxResponseBytes: MAX_RESPONSE_BYTES
-          }, (result) => {
-            switch (result._tag) {
-              case "Response":
-                return resume(Effect.succeed(result))
-              case "TooLarge":
-                return resume(Effect.fail(tooLarge({ ...metadata, httpStatusCode: result.status })))
-              case "Timeout":
-                return resume(Effect.fail(timedOut(metadata)()))
-              case "Error":
-                return resume(Effect.fail(transportFailure(result.code, result.message, metadata)))
-            }
-          })
-          return Effect.sync(abort)
-        }) :
-      (method, path, headers, body, metadata) => {
-        const request = HttpClientRequest.make(method)(origin + path, {
-          headers,
-          ...(body === undefined ? {} : { body: HttpBody.uint8Array(body, "application/octet-stream") })
+    const send = sendFor({
+      endpoint,
+      hostname,
+      port,
+      timeoutMillis: Duration.toMillis(requestTimeout),
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      tooLarge: ($metadata) =>
+        new UnexpectedResponseError({
+          reason: "Body",
+          description: `the response body exceeds ${MAX_RESPONSE_BYTES} bytes`,
+          $metadata
+        }),
+      timedOut: ($metadata) =>
+        new TransportError({
+          reason: "Timeout",
+          description: `no complete response within ${Duration.format(requestTimeout)}`,
+          $metadata
         })
-        return httpClient.execute(request).pipe(
-          Effect.flatMap((response) =>
-            Effect.flatMap(readBody(response, MAX_RESPONSE_BYTES), (bytes) =>
-              bytes === "TooLarge" ?
-                Effect.fail(tooLarge({ ...metadata, httpStatusCode: response.status })) :
-                Effect.succeed<RawResponse>({ status: response.status, headers: response.headers, body: bytes }))
-          ),
-          Effect.catchTags({
-            RequestError: (error) => Effect.fail(transportError(error, metadata)),
-            ResponseError: (error) => Effect.fail(transportError(error, metadata))
-          }),
-          (effect) => timeout(effect, requestTimeoutMillis, timedOut(metadata))
-        )
-      }
+    })
 
     /** One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. */
     const attempt = (
@@ -805,13 +768,33 @@ export const layer = (
   Layer.effect(ApiGatewayManagementApi, make(options))
 
 /**
+ * The client on an {@link HttpTransport.HttpTransport} (see {@link makeTransport}).
+ *
+ * @example
+ * import { ApiGatewayManagementApi } from "@effect-apigw/core"
+ * import { Credentials, Http } from "@effect-apigw/layers"
+ * import { Layer } from "effect"
+ *
+ * const Client = ApiGatewayManagementApi.layerTransport({
+ *   endpoint: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
+ * }).pipe(Layer.provide([Http.layerTransport, Credentials.layerEnv]))
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTransport = (
+  options: Options
+): Layer.Layer<ApiGatewayManagementApi, ConfigurationError, HttpTransport.HttpTransport | AwsCredentials> =>
+  Layer.effect(ApiGatewayManagementApi, makeTransport(options))
+
+/**
  * The options read from the environment: `APIGW_ENDPOINT`, `AWS_REGION` (or `AWS_DEFAULT_REGION`),
  * `AWS_MAX_ATTEMPTS`.
  *
  * @since 0.1.0
  * @category config
  */
-export const defaultConfig: Config.Config<Options> = Config.all({
+export const defaultConfig: Config.Config<Options> = /* @__PURE__ */ Config.all({
   endpoint: Config.string("APIGW_ENDPOINT"),
   region: Config.option(Config.orElse(Config.string("AWS_REGION"), () => Config.string("AWS_DEFAULT_REGION"))),
   maxAttempts: Config.option(Config.integer("AWS_MAX_ATTEMPTS"))

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
 
 /**
  * The key under which an `HttpClient` carries its transport.
@@ -62,6 +63,18 @@ export type Result =
 export interface HttpTransport {
   readonly send: (request: Request, callback: (result: Result) => void) => () => void
 }
+
+/**
+ * The transport as a service, for `ApiGatewayManagementApi.layerTransport`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const HttpTransport: Context.Tag<HttpTransport, HttpTransport> = /* @__PURE__ */ Context.GenericTag<
+  HttpTransport
+>(
+  "@effect-apigw/core/HttpTransport"
+)
 
 /**
  * The transport an `HttpClient` carries, if any.

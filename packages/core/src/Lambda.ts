@@ -246,7 +246,7 @@ export interface LayerOptions extends Omit<ApiGatewayManagementApi.Options, "end
  */
 export const LOCAL_REGION = "us-east-1"
 
-const regionFromEnv: Effect.Effect<Option.Option<string>> = Config.option(
+const regionFromEnv: Effect.Effect<Option.Option<string>> = /* @__PURE__ */ Config.option(
   Config.orElse(Config.nonEmptyString("AWS_REGION"), () => Config.nonEmptyString("AWS_DEFAULT_REGION"))
 ).pipe(Effect.orElseSucceed(() => Option.none<string>()))
 

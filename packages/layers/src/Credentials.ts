@@ -84,36 +84,38 @@ const optional = <A>(config: Config.Config<A>): Effect.Effect<Option.Option<A>> 
   Effect.orElseSucceed(Config.option(config), () => Option.none<A>())
 
 /** Reads the environment once and returns the effect that yields (or refuses) its credentials. */
-const makeEnv: Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsError>> = Effect.gen(function*() {
-  const accessKeyId = yield* optional(Config.string("AWS_ACCESS_KEY_ID"))
-  const secretAccessKey = yield* optional(Config.redacted("AWS_SECRET_ACCESS_KEY"))
-  const sessionToken = yield* optional(Config.redacted("AWS_SESSION_TOKEN"))
-  const expiration = yield* optional(Config.string("AWS_CREDENTIAL_EXPIRATION"))
-  const missing = [
-    ...(Option.isNone(accessKeyId) || accessKeyId.value === "" ? ["AWS_ACCESS_KEY_ID"] : []),
-    ...(Option.isNone(secretAccessKey) || Redacted.value(secretAccessKey.value) === "" ?
-      ["AWS_SECRET_ACCESS_KEY"] :
-      [])
-  ]
-  if (missing.length > 0) {
-    return Effect.fail(
-      fail(
-        envSource,
-        `AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set (${missing.join(" and ")} ${
-          missing.length === 1 ? "is" : "are"
-        } not)`
+const makeEnv: Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsError>> = /* @__PURE__ */ Effect.gen(
+  function*() {
+    const accessKeyId = yield* optional(Config.string("AWS_ACCESS_KEY_ID"))
+    const secretAccessKey = yield* optional(Config.redacted("AWS_SECRET_ACCESS_KEY"))
+    const sessionToken = yield* optional(Config.redacted("AWS_SESSION_TOKEN"))
+    const expiration = yield* optional(Config.string("AWS_CREDENTIAL_EXPIRATION"))
+    const missing = [
+      ...(Option.isNone(accessKeyId) || accessKeyId.value === "" ? ["AWS_ACCESS_KEY_ID"] : []),
+      ...(Option.isNone(secretAccessKey) || Redacted.value(secretAccessKey.value) === "" ?
+        ["AWS_SECRET_ACCESS_KEY"] :
+        [])
+    ]
+    if (missing.length > 0) {
+      return Effect.fail(
+        fail(
+          envSource,
+          `AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set (${missing.join(" and ")} ${
+            missing.length === 1 ? "is" : "are"
+          } not)`
+        )
       )
-    )
+    }
+    const parsed = parseExpiration(Option.getOrUndefined(expiration))
+    if (Either.isLeft(parsed)) return Effect.fail(fail(envSource, "AWS_CREDENTIAL_EXPIRATION is not a valid date"))
+    return Effect.succeed(identity({
+      accessKeyId: Option.getOrThrow(accessKeyId),
+      secretAccessKey: Option.getOrThrow(secretAccessKey),
+      sessionToken: Option.getOrUndefined(sessionToken),
+      expiration: parsed.right
+    }))
   }
-  const parsed = parseExpiration(Option.getOrUndefined(expiration))
-  if (Either.isLeft(parsed)) return Effect.fail(fail(envSource, "AWS_CREDENTIAL_EXPIRATION is not a valid date"))
-  return Effect.succeed(identity({
-    accessKeyId: Option.getOrThrow(accessKeyId),
-    secretAccessKey: Option.getOrThrow(secretAccessKey),
-    sessionToken: Option.getOrUndefined(sessionToken),
-    expiration: parsed.right
-  }))
-})
+)
 
 /**
  * Credentials from the environment, read through `Config` on every run: `AWS_ACCESS_KEY_ID`,
@@ -122,7 +124,9 @@ const makeEnv: Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsErr
  * @since 0.1.0
  * @category constructors
  */
-export const fromEnv: Effect.Effect<AwsCredentialIdentity, CredentialsError> = Effect.flatten(makeEnv)
+export const fromEnv: Effect.Effect<AwsCredentialIdentity, CredentialsError> = /* @__PURE__ */ Effect.flatten(
+  makeEnv
+)
 
 /**
  * Credentials read through `Config` from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and, when set,
@@ -132,7 +136,7 @@ export const fromEnv: Effect.Effect<AwsCredentialIdentity, CredentialsError> = E
  * @since 0.1.0
  * @category layers
  */
-export const layerEnv: Layer.Layer<AwsCredentials> = Layer.effect(
+export const layerEnv: Layer.Layer<AwsCredentials> = /* @__PURE__ */ Layer.effect(
   AwsCredentials,
   Effect.map(makeEnv, (resolve) => ({ resolve }))
 )
@@ -585,7 +589,8 @@ export const layerDefaultWith = (options?: DefaultOptions): Layer.Layer<AwsCrede
  * @since 0.1.0
  * @category layers
  */
-export const layerDefault: Layer.Layer<AwsCredentials, never, HttpClient.HttpClient> = layerDefaultWith()
+export const layerDefault: Layer.Layer<AwsCredentials, never, HttpClient.HttpClient> =
+  /* @__PURE__ */ layerDefaultWith()
 
 /**
  * Test credentials: the ones of the official SigV4 test suite unless others are given.

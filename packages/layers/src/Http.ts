@@ -9,6 +9,8 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NodeHttp from "node:http"
+import * as NodeHttps from "node:https"
 import * as NodeTransport from "./internal/nodeTransport.js"
 
 /**
@@ -59,12 +61,47 @@ export const layerNode = (options?: NodeOptions): Layer.Layer<HttpClient.HttpCli
   )
 
 /**
+ * The lean `HttpTransport` alone, on `node:http`/`node:https` with a keep-alive agent, for
+ * `ApiGatewayManagementApi.layerTransport`: no `HttpClient`, so none of `@effect/platform`'s HTTP modules are loaded
+ * or bundled. The smallest and fastest client on Node and AWS Lambda, when nothing else needs an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerNodeTransport = (options?: NodeOptions): Layer.Layer<HttpTransport.HttpTransport> =>
+  Layer.scoped(
+    HttpTransport.HttpTransport,
+    Effect.map(
+      Effect.acquireRelease(
+        Effect.sync(() => ({
+          http: new NodeHttp.Agent(agentOptions(options)),
+          https: new NodeHttps.Agent(agentOptions(options))
+        })),
+        (agents) =>
+          Effect.sync(() => {
+            agents.http.destroy()
+            agents.https.destroy()
+          })
+      ),
+      NodeTransport.make
+    )
+  )
+
+/**
+ * {@link layerNodeTransport} with its defaults.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTransport: Layer.Layer<HttpTransport.HttpTransport> = /* @__PURE__ */ layerNodeTransport()
+
+/**
  * The recommended `HttpClient` for Node: {@link layerNode} with its defaults.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<HttpClient.HttpClient> = layerNode()
+export const layer: Layer.Layer<HttpClient.HttpClient> = /* @__PURE__ */ layerNode()
 
 /**
  * The `HttpClient` built on the global `fetch`, for Bun, Deno, browsers and edge runtimes.

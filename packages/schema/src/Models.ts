@@ -32,7 +32,7 @@ export const isData = (u: unknown): u is Data =>
  * @since 0.1.0
  * @category schemas
  */
-export const DataSchema: Schema.Schema<Data> = Schema.declare(isData, {
+export const DataSchema: Schema.Schema<Data> = /* @__PURE__ */ Schema.declare(isData, {
   identifier: "Data",
   description: "a string, Uint8Array, ArrayBuffer, ArrayBufferView or Blob"
 })
@@ -43,7 +43,7 @@ export const DataSchema: Schema.Schema<Data> = Schema.declare(isData, {
  * @since 0.1.0
  * @category schemas
  */
-export const ConnectionId = Schema.String.annotations({ identifier: "ConnectionId" })
+export const ConnectionId = /* @__PURE__ */ Schema.String.annotations({ identifier: "ConnectionId" })
 
 /**
  * The input of `PostToConnection`: the connection and the message.
@@ -51,7 +51,7 @@ export const ConnectionId = Schema.String.annotations({ identifier: "ConnectionI
  * @since 0.1.0
  * @category schemas
  */
-export const PostToConnectionRequest = Schema.Struct({ ConnectionId, Data: DataSchema })
+export const PostToConnectionRequest = /* @__PURE__ */ Schema.Struct({ ConnectionId, Data: DataSchema })
 
 /**
  * The input of `PostToConnection`: the connection and the message.
@@ -67,7 +67,7 @@ export interface PostToConnectionRequest extends Schema.Schema.Type<typeof PostT
  * @since 0.1.0
  * @category schemas
  */
-export const GetConnectionRequest = Schema.Struct({ ConnectionId })
+export const GetConnectionRequest = /* @__PURE__ */ Schema.Struct({ ConnectionId })
 
 /**
  * The input of `GetConnection`.
@@ -83,7 +83,7 @@ export interface GetConnectionRequest extends Schema.Schema.Type<typeof GetConne
  * @since 0.1.0
  * @category schemas
  */
-export const DeleteConnectionRequest = Schema.Struct({ ConnectionId })
+export const DeleteConnectionRequest = /* @__PURE__ */ Schema.Struct({ ConnectionId })
 
 /**
  * The input of `DeleteConnection`.
@@ -99,7 +99,7 @@ export interface DeleteConnectionRequest extends Schema.Schema.Type<typeof Delet
  * @since 0.1.0
  * @category schemas
  */
-export const Identity = Schema.Struct({
+export const Identity = /* @__PURE__ */ Schema.Struct({
   SourceIp: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("sourceIp")),
   UserAgent: Schema.optionalWith(Schema.String, { nullable: true, exact: true }).pipe(Schema.fromKey("userAgent"))
 })
@@ -119,7 +119,7 @@ export interface Identity extends Schema.Schema.Type<typeof Identity> {}
  * @since 0.1.0
  * @category schemas
  */
-export const GetConnectionResponse = Schema.Struct({
+export const GetConnectionResponse = /* @__PURE__ */ Schema.Struct({
   ConnectedAt: Schema.optionalWith(Timestamp, { nullable: true, exact: true }).pipe(Schema.fromKey("connectedAt")),
   Identity: Schema.optionalWith(Identity, { nullable: true, exact: true }).pipe(Schema.fromKey("identity")),
   LastActiveAt: Schema.optionalWith(Timestamp, { nullable: true, exact: true }).pipe(Schema.fromKey("lastActiveAt"))
@@ -169,7 +169,7 @@ export interface GetConnectionOutput extends GetConnectionResponse {
  * @since 0.1.0
  * @category schemas
  */
-export const ErrorBody = Schema.Struct({
+export const ErrorBody = /* @__PURE__ */ Schema.Struct({
   code: Schema.optional(Schema.Unknown),
   __type: Schema.optional(Schema.Unknown),
   message: Schema.optional(Schema.Unknown),

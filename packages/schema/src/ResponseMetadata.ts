@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category models
  */
-export const ResponseMetadata = Schema.Struct({
+export const ResponseMetadata = /* @__PURE__ */ Schema.Struct({
   httpStatusCode: Schema.optional(Schema.Number),
   requestId: Schema.optional(Schema.String),
   extendedRequestId: Schema.optional(Schema.String),

@@ -63,7 +63,7 @@ export const fromEpochSeconds = (seconds: number): Option.Option<Date> => {
  * @since 0.1.0
  * @category schemas
  */
-export const Timestamp: Schema.Schema<Date, string | number> = Schema.transformOrFail(
+export const Timestamp: Schema.Schema<Date, string | number> = /* @__PURE__ */ Schema.transformOrFail(
   Schema.Union(Schema.String, Schema.Number),
   Schema.ValidDateFromSelf,
   {

@@ -8,12 +8,6 @@ import {
   UnexpectedResponseError
 } from "@effect-apigw/schema/Errors"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 
 /** The modelled AWS errors, by code. */
 const modelled = {
@@ -133,15 +127,6 @@ export const errorFromResponse = (
   })
 }
 
-const codeOf = (cause: unknown): string | undefined => {
-  for (let current = cause, depth = 0; current !== null && typeof current === "object" && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === "string") return code
-    current = (current as { cause?: unknown }).cause
-  }
-  return undefined
-}
-
 /** A transport failure from the error code and message of the socket or HTTP library. */
 export const transportFailure = (
   code: string | undefined,
@@ -157,55 +142,4 @@ export const transportFailure = (
     : "Other"
   const description = code !== undefined && !message.includes(code) ? `${message} (${code})` : message
   return new TransportError({ reason, description: clip(description), $metadata: metadata })
-}
-
-/** Maps a failure to send a request or read its response. Only the cause's message and code are kept. */
-export const transportError = (
-  error: HttpClientError.HttpClientError,
-  metadata: ResponseMetadata
-): TransportError => {
-  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
-    return new TransportError({ reason: "InvalidUrl", description: "the request URL is invalid", $metadata: metadata })
-  }
-  const cause = error.cause
-  const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "transport failure"
-  return transportFailure(codeOf(cause), message, metadata)
-}
-
-/**
- * Reads a response body, refusing more than `limit` bytes: the declared `content-length` is checked first, then the
- * bytes that actually arrive.
- */
-export const readBody = (
-  response: HttpClientResponse.HttpClientResponse,
-  limit: number
-): Effect.Effect<Uint8Array | "TooLarge", HttpClientError.ResponseError> => {
-  const declared = response.headers["content-length"]
-  if (declared !== undefined && /^\d+$/.test(declared)) {
-    if (Number(declared) > limit) return Effect.succeed("TooLarge")
-    return Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
-  }
-  return response.stream.pipe(
-    Stream.scan({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) => ({
-      size: acc.size + chunk.length,
-      chunks: Chunk.append(acc.chunks, chunk)
-    })),
-    Stream.takeUntil((acc) => acc.size > limit),
-    Stream.runLast,
-    Effect.map(Option.match({
-      onNone: () => new Uint8Array(0),
-      onSome: ({ chunks, size }) => {
-        if (size > limit) return "TooLarge" as const
-        const out = new Uint8Array(size)
-        let offset = 0
-        for (const chunk of chunks) {
-          out.set(chunk, offset)
-          offset += chunk.length
-        }
-        return out
-      }
-    })),
-    // A response without a body (`Response(null)`) has no stream at all.
-    Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed(new Uint8Array(0)))
-  )
 }
