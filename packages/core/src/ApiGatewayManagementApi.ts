@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Decode from "@effect-apigw/schema/Decode"
 import {
   type AwsServiceError,
   type BroadcastAbortedError,
@@ -27,7 +28,6 @@ import type {
   PostToConnectionOutput,
   PostToConnectionRequest
 } from "@effect-apigw/schema/Models"
-import { GetConnectionResponse } from "@effect-apigw/schema/Models"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
@@ -40,7 +40,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
@@ -317,7 +316,6 @@ const OTHER_ERRORS: ReadonlySet<ModelledCode> = new Set([
 ])
 
 const decoder = new TextDecoder()
-const decodeConnection = Schema.decodeUnknownEither(GetConnectionResponse)
 
 const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
 
@@ -662,8 +660,8 @@ const makeWith = (
       } catch {
         return unexpected("the GetConnection response is not JSON")
       }
-      return Either.match(decodeConnection(json, { onExcessProperty: "ignore" }), {
-        onLeft: (error) => unexpected(`the GetConnection response does not fit the model: ${error.message}`),
+      return Either.match(Decode.getConnectionResponse(json), {
+        onLeft: (error) => unexpected(`the GetConnection response does not fit the model: ${error}`),
         onRight: (output) => Either.right({ ...output, $metadata })
       })
     }

@@ -4,12 +4,23 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
-import { ResponseMetadata } from "./ResponseMetadata.js"
+import * as Data from "effect/Data"
+import type { ResponseMetadata } from "./ResponseMetadata.js"
 
-const awsFields = {
-  Message: Schema.optional(Schema.String),
-  $metadata: ResponseMetadata
+/*
+ * `Data.TaggedError` rather than `Schema.TaggedError`: the same tagged, yieldable, structurally equal errors, without
+ * pulling `effect/Schema` (about 13 KB gzip) into every bundle of the client, nor validating fields on each failure.
+ */
+
+interface AwsFields {
+  readonly Message?: string | undefined
+  readonly $metadata: ResponseMetadata
+}
+
+interface ReasonFields<Reason extends string> {
+  readonly reason: Reason
+  readonly description: string
+  readonly $metadata: ResponseMetadata
 }
 
 const describe = (name: string, message: string | undefined, metadata: ResponseMetadata): string => {
@@ -25,7 +36,7 @@ const describe = (name: string, message: string | undefined, metadata: ResponseM
  * @since 0.1.0
  * @category errors
  */
-export class ForbiddenException extends Schema.TaggedError<ForbiddenException>()("ForbiddenException", awsFields) {
+export class ForbiddenException extends Data.TaggedError("ForbiddenException")<AwsFields> {
   override get message(): string {
     return describe(this._tag, this.Message, this.$metadata)
   }
@@ -37,7 +48,7 @@ export class ForbiddenException extends Schema.TaggedError<ForbiddenException>()
  * @since 0.1.0
  * @category errors
  */
-export class GoneException extends Schema.TaggedError<GoneException>()("GoneException", awsFields) {
+export class GoneException extends Data.TaggedError("GoneException")<AwsFields> {
   override get message(): string {
     return describe(this._tag, this.Message, this.$metadata)
   }
@@ -49,9 +60,7 @@ export class GoneException extends Schema.TaggedError<GoneException>()("GoneExce
  * @since 0.1.0
  * @category errors
  */
-export class PayloadTooLargeException
-  extends Schema.TaggedError<PayloadTooLargeException>()("PayloadTooLargeException", awsFields)
-{
+export class PayloadTooLargeException extends Data.TaggedError("PayloadTooLargeException")<AwsFields> {
   override get message(): string {
     return describe(this._tag, this.Message, this.$metadata)
   }
@@ -63,9 +72,7 @@ export class PayloadTooLargeException
  * @since 0.1.0
  * @category errors
  */
-export class LimitExceededException
-  extends Schema.TaggedError<LimitExceededException>()("LimitExceededException", awsFields)
-{
+export class LimitExceededException extends Data.TaggedError("LimitExceededException")<AwsFields> {
   override get message(): string {
     return describe(this._tag, this.Message, this.$metadata)
   }
@@ -78,10 +85,7 @@ export class LimitExceededException
  * @since 0.1.0
  * @category errors
  */
-export class AwsServiceError extends Schema.TaggedError<AwsServiceError>()("AwsServiceError", {
-  code: Schema.String,
-  ...awsFields
-}) {
+export class AwsServiceError extends Data.TaggedError("AwsServiceError")<AwsFields & { readonly code: string }> {
   override get message(): string {
     return describe(this.code, this.Message === undefined ? undefined : `${this.code}: ${this.Message}`, this.$metadata)
   }
@@ -94,11 +98,9 @@ export class AwsServiceError extends Schema.TaggedError<AwsServiceError>()("AwsS
  * @since 0.1.0
  * @category errors
  */
-export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
-  reason: Schema.Literal("ConnectionRefused", "ConnectionReset", "Timeout", "InvalidUrl", "Other"),
-  description: Schema.String,
-  $metadata: ResponseMetadata
-}) {
+export class TransportError extends Data.TaggedError("TransportError")<
+  ReasonFields<"ConnectionRefused" | "ConnectionReset" | "Timeout" | "InvalidUrl" | "Other">
+> {
   override get message(): string {
     return `${this.reason}: ${this.description}`
   }
@@ -110,11 +112,9 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
  * @since 0.1.0
  * @category errors
  */
-export class UnexpectedResponseError extends Schema.TaggedError<UnexpectedResponseError>()("UnexpectedResponseError", {
-  reason: Schema.Literal("Status", "Body"),
-  description: Schema.String,
-  $metadata: ResponseMetadata
-}) {
+export class UnexpectedResponseError
+  extends Data.TaggedError("UnexpectedResponseError")<ReasonFields<"Status" | "Body">>
+{
   override get message(): string {
     return describe(
       this.reason === "Status" ? "Unexpected status" : "Unexpected body",
@@ -130,10 +130,10 @@ export class UnexpectedResponseError extends Schema.TaggedError<UnexpectedRespon
  * @since 0.1.0
  * @category errors
  */
-export class CredentialsError extends Schema.TaggedError<CredentialsError>()("CredentialsError", {
-  message: Schema.String,
-  sources: Schema.optional(Schema.Array(Schema.String))
-}) {}
+export class CredentialsError extends Data.TaggedError("CredentialsError")<{
+  readonly message: string
+  readonly sources?: ReadonlyArray<string> | undefined
+}> {}
 
 /**
  * The input was refused before any request was sent (empty `ConnectionId`, `Data` of the wrong type, ...).
@@ -141,10 +141,9 @@ export class CredentialsError extends Schema.TaggedError<CredentialsError>()("Cr
  * @since 0.1.0
  * @category errors
  */
-export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
-  field: Schema.String,
-  description: Schema.String
-}) {
+export class InvalidInputError
+  extends Data.TaggedError("InvalidInputError")<{ readonly field: string; readonly description: string }>
+{
   override get message(): string {
     return `Invalid ${this.field}: ${this.description}`
   }
@@ -156,10 +155,9 @@ export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("
  * @since 0.1.0
  * @category errors
  */
-export class ConfigurationError extends Schema.TaggedError<ConfigurationError>()("ConfigurationError", {
-  option: Schema.String,
-  description: Schema.String
-}) {
+export class ConfigurationError
+  extends Data.TaggedError("ConfigurationError")<{ readonly option: string; readonly description: string }>
+{
   override get message(): string {
     return `Invalid ${this.option}: ${this.description}`
   }
@@ -172,7 +170,7 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>()
  * @category errors
  */
 export class OperationNotPageableError
-  extends Schema.TaggedError<OperationNotPageableError>()("OperationNotPageableError", { operation: Schema.String })
+  extends Data.TaggedError("OperationNotPageableError")<{ readonly operation: string }>
 {
   override get message(): string {
     return `Operation cannot be paginated: ${this.operation}`
@@ -186,7 +184,7 @@ export class OperationNotPageableError
  * @category errors
  */
 export class WaiterDoesNotExistError
-  extends Schema.TaggedError<WaiterDoesNotExistError>()("WaiterDoesNotExistError", { waiterName: Schema.String })
+  extends Data.TaggedError("WaiterDoesNotExistError")<{ readonly waiterName: string }>
 {
   override get message(): string {
     return `Waiter does not exist: ${this.waiterName}`
@@ -214,13 +212,13 @@ export type ServiceError =
  * @since 0.1.0
  * @category errors
  */
-export class BroadcastAbortedError extends Schema.TaggedError<BroadcastAbortedError>()("BroadcastAbortedError", {
-  description: Schema.String,
-  error: Schema.Unknown,
-  delivered: Schema.Number,
-  gone: Schema.Number,
-  failed: Schema.Number
-}) {
+export class BroadcastAbortedError extends Data.TaggedError("BroadcastAbortedError")<{
+  readonly description: string
+  readonly error: unknown
+  readonly delivered: number
+  readonly gone: number
+  readonly failed: number
+}> {
   override get message(): string {
     return `Broadcast stopped: ${this.description} (${this.delivered} delivered, ${this.gone} gone, ${this.failed} failed)`
   }

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Decode from "./Decode.js"
 import { ResponseMetadata } from "./ResponseMetadata.js"
 import { Timestamp } from "./Timestamp.js"
 
@@ -22,9 +23,7 @@ export type Data = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob
  * @since 0.1.0
  * @category guards
  */
-export const isData = (u: unknown): u is Data =>
-  typeof u === "string" || u instanceof ArrayBuffer || ArrayBuffer.isView(u) ||
-  (typeof Blob !== "undefined" && u instanceof Blob)
+export const isData: (u: unknown) => u is Data = Decode.isData
 
 /**
  * `Data` as a schema: accepts exactly the values {@link isData} accepts.

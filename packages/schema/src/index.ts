@@ -4,6 +4,12 @@
  * @since 0.1.0
  */
 /**
+ * The wire decoders, without `Schema`.
+ *
+ * @since 0.1.0
+ */
+export * as Decode from "./Decode.js"
+/**
  * The tagged errors of the client.
  *
  * @since 0.1.0
