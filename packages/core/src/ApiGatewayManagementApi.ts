@@ -714,7 +714,7 @@ const makeWith = (
               undefined
             const identity = yield* credentials.resolve
             const time = yield* now
-            const query = yield* Effect.tryPromise({
+            const query = yield* Effect.try({
               try: () =>
                 SigV4.presign(
                   { method, hostname, path, headers: { host: endpoint.host }, body },
@@ -722,7 +722,9 @@ const makeWith = (
                 ),
               catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
             })
-            const search = Object.keys(query).sort().map((key) => `${escapeQuery(key)}=${escapeQuery(query[key])}`)
+            const search = Object.keys(query).sort().flatMap((key) =>
+              [query[key]].flat().map((value) => `${escapeQuery(key)}=${escapeQuery(value)}`)
+            )
             return `${origin}${path}?${search.join("&")}`
           })
       })

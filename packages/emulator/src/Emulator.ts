@@ -702,7 +702,7 @@ export const make = <R = never>(
       if (token !== expectedToken) return MESSAGES.UnknownAccessKey
       const rest: Record<string, string> = {}
       for (const [key, value] of query) if (!key.startsWith("X-Amz-")) rest[key] = value
-      const signed = await SigV4.presign(
+      const signed = SigV4.presign(
         { method, hostname, path: rawPath, query: rest, headers: { host: headers.host } },
         { credentials, region, time, expiresIn: expires }
       )
