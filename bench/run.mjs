@@ -17,13 +17,13 @@ const here = dirname(fileURLToPath(import.meta.url))
 /** The clients, in table order. `adapter` and `program` are file names under the build folder (build.mjs). */
 export const CLIENTS = [
   { key: "ours", name: "ours (@effect-apigw)", program: "ours" },
+  { key: "ours-httpclient", name: "ours on an HttpClient (Http.layer)", program: "ours-httpclient" },
   { key: "ours-effect", name: "ours, loop in Effect", program: undefined },
   { key: "sdk-v3", name: "AWS SDK v3", program: "sdk-v3" },
   { key: "effect-aws", name: "@effect-aws", program: "effect-aws" },
   { key: "aws-lite", name: "aws-lite", program: "aws-lite" },
   { key: "http-sigv4", name: "node:http + smithy SigV4 (signed floor)", program: "http-sigv4" },
-  { key: "http-floor", name: "node:http unsigned (floor)", program: "http-floor" },
-  { key: "platform-http", name: "diagnostic: @effect/platform Node HttpClient, unsigned", program: "platform-http" }
+  { key: "http-floor", name: "node:http unsigned (floor)", program: "http-floor" }
 ]
 
 const args = process.argv.slice(2)

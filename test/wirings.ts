@@ -1,6 +1,6 @@
 import type { AwsCredentials, Errors } from "@effect-apigw/core"
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Http } from "@effect-apigw/layers"
+import { Http, NodeTransport } from "@effect-apigw/layers"
 import { Layer } from "effect"
 
 /** A client layer for the given options, with its HTTP wiring provided and the credentials still to provide. */
@@ -15,8 +15,8 @@ export type Wiring = (
 /** Every way requests leave: the lean transport alone, the lean transport of `Http.layer`, any plain `HttpClient`. */
 export const wirings: ReadonlyArray<readonly [string, Wiring]> = [
   [
-    "Http.layerTransport",
-    (options) => ApiGatewayManagementApi.layerTransport(options).pipe(Layer.provide(Http.layerTransport))
+    "NodeTransport.layer",
+    (options) => ApiGatewayManagementApi.layerTransport(options).pipe(Layer.provide(NodeTransport.layer))
   ],
   ["Http.layer (lean transport)", (options) => ApiGatewayManagementApi.layer(options).pipe(Layer.provide(Http.layer))],
   [

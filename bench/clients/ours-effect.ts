@@ -1,20 +1,13 @@
 // Our client driven from inside Effect: the load loop itself is an Effect (`Effect.forEach` with bounded
 // concurrency, as a broadcast is written), so no `runPromise` per call. Shows the cost of the promise boundary.
-import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Credentials, Http } from "@effect-apigw/layers"
+import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import { clientLayer } from "./ours.js"
 import type { Adapter, AdapterOptions } from "./types.js"
 
 export const make = async (options: AdapterOptions): Promise<Adapter & { readonly loop: Loop }> => {
-  const Client = ApiGatewayManagementApi.layer({ endpoint: options.endpoint, region: options.region }).pipe(
-    Layer.provide([
-      Credentials.layerStatic({ accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }),
-      Http.layer
-    ])
-  )
-  const runtime = ManagedRuntime.make(Client)
+  const runtime = ManagedRuntime.make(clientLayer(options))
   const api = await runtime.runPromise(ApiGatewayManagementApi.ApiGatewayManagementApi)
   const loop: Loop = (count, concurrency, connectionId, data, latencies) => {
     let next = 0

