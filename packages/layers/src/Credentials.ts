@@ -325,7 +325,7 @@ export interface ContainerOptions extends CacheOptions {
 }
 
 // The HTTP sources load the platform's HTTP modules: only when one is used.
-const loadHttp = Effect.promise(() => import("./internal/credentialsHttp.js"))
+const loadHttp = /* @__PURE__ */ Effect.promise(() => import("./internal/credentialsHttp.js"))
 
 const makeContainer = (
   options?: ContainerOptions
