@@ -338,7 +338,7 @@ const annotate = (metadata: ResponseMetadata | undefined): Effect.Effect<void> =
  * @category constructors
  */
 export const makeBroadcast = (
-  post: (connectionId: string, body: Uint8Array) => Effect.Effect<unknown, PostToConnectionError>,
+  post: (body: Uint8Array) => (connectionId: string) => Effect.Effect<unknown, PostToConnectionError>,
   maxPayloadBytes: number | false = MAX_PAYLOAD_BYTES
 ): Pick<ApiGatewayManagementApiService, "broadcast" | "broadcastStream"> => {
   const check = (input: BroadcastRequest<any, any, any, any>): InvalidInputError | undefined => {
@@ -361,7 +361,7 @@ export const makeBroadcast = (
       InternalBroadcast.stream(
         input.ConnectionIds,
         input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY,
-        (connectionId) => post(connectionId, body),
+        post(body),
         input.onGone
       )))
   }
@@ -375,7 +375,7 @@ export const makeBroadcast = (
       return InternalBroadcast.run(
         input.ConnectionIds,
         input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY,
-        (connectionId) => post(connectionId, body),
+        post(body),
         input.onGone,
         (outcome) => {
           if (outcome._tag === "Delivered") result.delivered.push(outcome.ConnectionId)
@@ -496,6 +496,7 @@ const makeWith = (
       method: "POST" | "GET" | "DELETE",
       path: string,
       body: Uint8Array | undefined,
+      bodyHash: string | undefined,
       metadata: ResponseMetadata
     ): Effect.Effect<RawResponse, TransportError | CredentialsError | UnexpectedResponseError> =>
       Effect.flatMap(Effect.zip(credentials.resolve, now), ([identity, time]) => {
@@ -508,7 +509,8 @@ const makeWith = (
               SigV4.sign({ method, hostname, path, headers, body }, {
                 credentials: identity,
                 region: endpoint.region,
-                time
+                time,
+                payloadHash: bodyHash
               }),
             catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
           }),
@@ -561,7 +563,8 @@ const makeWith = (
       allowed: ReadonlySet<ModelledCode>,
       onSuccess: (response: RawResponse, metadata: ResponseMetadata) => Either.Either<A, UnexpectedResponseError>,
       driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined,
-      retryThrottling = true
+      retryThrottling = true,
+      bodyHash?: string
     ): Effect.Effect<A, E> => {
       const loop = (
         attempts: number,
@@ -588,7 +591,7 @@ const makeWith = (
                   loop(attempts + 1, totalRetryDelay + retry.delay, spent + retry.cost, skewCorrected)
             )
           })
-        return Effect.matchEffect(attempt(method, path, body, { attempts, totalRetryDelay }), {
+        return Effect.matchEffect(attempt(method, path, body, bodyHash, { attempts, totalRetryDelay }), {
           onSuccess: (response) => {
             const metadata = metadataOf(response, attempts, totalRetryDelay)
             if (response.status >= 200 && response.status < 300) {
@@ -695,10 +698,23 @@ const makeWith = (
       )
 
     const { broadcast, broadcastStream } = makeBroadcast(
-      (connectionId, body) =>
-        operation("PostToConnection", connectionId, (path, driver) =>
-          // Throttling is not retried per post: the broadcast slows down as a whole instead.
-          run<PostToConnectionOutput, PostToConnectionError>("POST", path, body, POST_ERRORS, empty, driver, false)),
+      (body) => {
+        // One body for every connection: hashed once.
+        const bodyHash = SigV4.payloadHash(body)
+        return (connectionId) =>
+          operation("PostToConnection", connectionId, (path, driver) =>
+            // Throttling is not retried per post: the broadcast slows down as a whole instead.
+            run<PostToConnectionOutput, PostToConnectionError>(
+              "POST",
+              path,
+              body,
+              POST_ERRORS,
+              empty,
+              driver,
+              false,
+              bodyHash
+            ))
+      },
       maxPayloadBytes
     )
 

@@ -50,6 +50,8 @@ export interface SigningOptions {
   readonly service?: string | undefined
   /** Add and sign `x-amz-content-sha256` (the AWS SDK for JavaScript v3 does). Default `false`. */
   readonly contentSha256?: boolean | undefined
+  /** The body's {@link payloadHash}, when already known: a broadcast signs one body for many connections. */
+  readonly payloadHash?: string | undefined
 }
 
 const UNSIGNABLE = new Set([
@@ -76,7 +78,7 @@ const escapeReserved = (c: string) => "%" + c.charCodeAt(0).toString(16).toUpper
 const escapeUri = (value: string) => encodeURIComponent(value).replace(RESERVED, escapeReserved)
 
 /** The canonical URI: segments normalised (no empty, `.` or `..` ones) and encoded once more. */
-const canonicalPath = (path: string): string => {
+const canonicalPathOf = (path: string): string => {
   const segments: Array<string> = []
   for (const segment of path.split("/")) {
     if (segment === "" || segment === ".") continue
@@ -86,6 +88,23 @@ const canonicalPath = (path: string): string => {
   return `${path.startsWith("/") ? "/" : ""}${segments.join("/")}${
     segments.length > 0 && path.endsWith("/") ? "/" : ""
   }`
+}
+
+// The client's paths share their prefix (`/{stage}/@connections/`): its canonical form is kept, and only the last
+// segment (the connection id) is encoded per request.
+let lastPrefix = ""
+let lastCanonicalPrefix = ""
+
+const canonicalPath = (path: string): string => {
+  const slash = path.lastIndexOf("/")
+  const last = path.slice(slash + 1)
+  if (slash <= 0 || last === "" || last === "." || last === "..") return canonicalPathOf(path)
+  const prefix = path.slice(0, slash)
+  if (prefix !== lastPrefix) {
+    lastCanonicalPrefix = canonicalPathOf(prefix + "/x").slice(0, -1)
+    lastPrefix = prefix
+  }
+  return lastCanonicalPrefix + escapeUri(last)
 }
 
 const canonicalQuery = (query: SignableRequest["query"]): string => {
@@ -135,8 +154,20 @@ const signedNames = (headers: Record<string, string>, signableHeaders: ReadonlyS
     !(UNSIGNABLE.has(name) || name.startsWith("proxy-") || name.startsWith("sec-"))
   ).sort()
 
-const payloadHashOf = (headers: Record<string, string>, body: SignableRequest["body"]): string =>
-  headers["x-amz-content-sha256"] ?? (body === undefined || body.length === 0 ? EMPTY_HASH : sha256Hex(body))
+/**
+ * The hex SHA-256 of a body, as the canonical request carries it.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const payloadHash = (body: Uint8Array | string | undefined): string =>
+  body === undefined || body.length === 0 ? EMPTY_HASH : sha256Hex(body)
+
+const payloadHashOf = (
+  headers: Record<string, string>,
+  body: SignableRequest["body"],
+  options: SigningOptions
+): string => headers["x-amz-content-sha256"] ?? options.payloadHash ?? payloadHash(body)
 
 const scopeOf = (amzDate: string, options: SigningOptions): string =>
   `${amzDate.slice(0, 8)}/${options.region}/${options.service ?? SERVICE}/aws4_request`
@@ -147,7 +178,7 @@ const signatureOf = (
   query: SignableRequest["query"],
   headers: Record<string, string>,
   names: ReadonlyArray<string>,
-  payloadHash: string,
+  bodyHash: string,
   amzDate: string,
   options: SigningOptions
 ): string => {
@@ -159,7 +190,7 @@ const signatureOf = (
   }
   const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n${
     canonicalQuery(query)
-  }\n${canonicalHeaders}\n${names.join(";")}\n${payloadHash}`
+  }\n${canonicalHeaders}\n${names.join(";")}\n${bodyHash}`
   const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scopeOf(amzDate, options)}\n${sha256Hex(canonicalRequest)}`
   const date = amzDate.slice(0, 8)
   return createHmac("sha256", signingKey(options.credentials, date, options.region, options.service ?? SERVICE))
@@ -192,10 +223,10 @@ export const sign = (
   headers["x-amz-date"] = amzDate
   const { credentials } = options
   if (credentials.sessionToken !== undefined) headers["x-amz-security-token"] = Redacted.value(credentials.sessionToken)
-  const payloadHash = payloadHashOf(headers, request.body)
-  if (options.contentSha256 === true) headers["x-amz-content-sha256"] = payloadHash
+  const bodyHash = payloadHashOf(headers, request.body, options)
+  if (options.contentSha256 === true) headers["x-amz-content-sha256"] = bodyHash
   const names = signedNames(headers, options.signableHeaders)
-  const signature = signatureOf(request, request.query, headers, names, payloadHash, amzDate, options)
+  const signature = signatureOf(request, request.query, headers, names, bodyHash, amzDate, options)
   headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${
     scopeOf(amzDate, options)
   }, SignedHeaders=${names.join(";")}, Signature=${signature}`
@@ -231,8 +262,8 @@ export const presign = (
   query["X-Amz-Date"] = amzDate
   query["X-Amz-Expires"] = String(options.expiresIn)
   query["X-Amz-SignedHeaders"] = names.join(";")
-  const payloadHash = payloadHashOf(lowerCased(request.headers), request.body)
-  query["X-Amz-Signature"] = signatureOf(request, query, headers, names, payloadHash, amzDate, options)
+  const bodyHash = payloadHashOf(lowerCased(request.headers), request.body, options)
+  query["X-Amz-Signature"] = signatureOf(request, query, headers, names, bodyHash, amzDate, options)
   return query
 }
 
@@ -361,8 +392,8 @@ export const verify = async (
   const expectedToken = options.credentials.sessionToken
   if (expectedToken !== undefined && token !== Redacted.value(expectedToken)) return "SignatureMismatch"
   // A signed payload hash stands in for the body in the canonical request: it must be the body's.
-  const payloadHash = unsigned["x-amz-content-sha256"]
-  if (payloadHash !== undefined && payloadHash !== createHash("sha256").update(request.body ?? "").digest("hex")) {
+  const claimedHash = unsigned["x-amz-content-sha256"]
+  if (claimedHash !== undefined && claimedHash !== createHash("sha256").update(request.body ?? "").digest("hex")) {
     return "SignatureMismatch"
   }
   const signed = sign({ ...request, headers: unsigned }, {

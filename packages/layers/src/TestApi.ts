@@ -504,7 +504,7 @@ export const make = (
       }) as Effect.Effect<DeleteConnectionOutput, ApiGatewayManagementApi.DeleteConnectionError>
 
     const { broadcast, broadcastStream } = ApiGatewayManagementApi.makeBroadcast(
-      (ConnectionId, Data) => post({ ConnectionId, Data }, true),
+      (Data) => (ConnectionId) => post({ ConnectionId, Data }, true),
       maxPayloadBytes
     )
 
