@@ -5,7 +5,8 @@
 // - bundle/: each minimal program bundled exactly as issue 6 says (esbuild --bundle --minify --platform=node
 //   --format=esm --main-fields=module,main); its gzip (level 6) size is the "bundle" row.
 // - bundle-run/: the same bundles plus a `require` shim banner, so CommonJS dependencies (aws-lite) can run as ESM,
-//   for the "bundle" cold start. bundle/NAME.meta.json is esbuild's metafile (what each input weighs).
+//   for the "bundle" cold start.
+// - bundle-clients/: each client adapter bundled whole (with the same shim), for the memory of bundled code. bundle/NAME.meta.json is esbuild's metafile (what each input weighs).
 import * as esbuild from "esbuild"
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -51,6 +52,19 @@ export const build = async () => {
       plugins: [externalPackages]
     })
   }
+  // bundle-clients/: each client adapter bundled whole (as deployed to AWS Lambda), for the memory of bundled code.
+  await esbuild.build({
+    bundle: true,
+    minify: true,
+    platform: "node",
+    format: "esm",
+    mainFields: ["module", "main"],
+    entryPoints: entries("clients"),
+    outdir: join(buildDir, "bundle-clients"),
+    outExtension: { ".js": ".mjs" },
+    banner: { js: requireShim },
+    logLevel: "warning"
+  })
   const programs = entries("programs")
   const sizes = {}
   for (const [name, entry] of Object.entries(programs)) {
