@@ -47,8 +47,6 @@ export const build = async () => {
       entryPoints: entries(folder),
       outdir: join(buildDir, "modules", folder),
       outExtension: { ".js": ".mjs" },
-      // Dynamic imports stay lazy in their own chunks, as in a package published module by module.
-      splitting: true,
       plugins: [externalPackages]
     })
   }

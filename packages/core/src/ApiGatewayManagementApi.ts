@@ -46,6 +46,7 @@ import * as Endpoint from "./Endpoint.js"
 import * as HttpTransport from "./HttpTransport.js"
 import * as Input from "./Input.js"
 import * as InternalBroadcast from "./internal/broadcast.js"
+import * as HttpClientSend from "./internal/httpClientSend.js"
 import {
   type ErrorFromResponse,
   errorFromResponse,
@@ -418,11 +419,9 @@ export const make = (
 ): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
   Effect.flatMap(HttpTransport.HttpClientTag, (client) => {
     const transport = HttpTransport.fromHttpClient(client)
-    if (transport !== undefined) return makeWith(options, Send.fromTransport(transport))
-    // Loaded only here: the platform's HTTP modules cost about 150 ms of start-up and 30 KB of bundle.
-    return Effect.flatMap(
-      Effect.promise(() => import("./internal/httpClientSend.js")),
-      (HttpClientSend) => makeWith(options, HttpClientSend.fromHttpClient(client))
+    return makeWith(
+      options,
+      transport === undefined ? HttpClientSend.fromHttpClient(client) : Send.fromTransport(transport)
     )
   })
 

@@ -17,7 +17,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import * as CredentialsCache from "./internal/credentialsCache.js"
-import type * as CredentialsHttp from "./internal/credentialsHttp.js"
+import * as CredentialsHttp from "./internal/credentialsHttp.js"
 import { fail, isRecord, parseExpiration } from "./internal/credentialsPayload.js"
 import * as ProfileSource from "./internal/profileSource.js"
 import * as SharedIni from "./internal/sharedIni.js"
@@ -324,15 +324,11 @@ export interface ContainerOptions extends CacheOptions {
   readonly maxAttempts?: number | undefined
 }
 
-// The HTTP sources load the platform's HTTP modules: only when one is used.
-const loadHttp = /* @__PURE__ */ Effect.promise(() => import("./internal/credentialsHttp.js"))
-
 const makeContainer = (
   options?: ContainerOptions
 ): Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsError>, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const client = yield* HttpClientTag
-    const http = yield* loadHttp
     const env: CredentialsHttp.ContainerEnv = {
       relativeUri: yield* optional(Config.nonEmptyString("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")),
       fullUri: yield* optional(Config.nonEmptyString("AWS_CONTAINER_CREDENTIALS_FULL_URI")),
@@ -342,8 +338,8 @@ const makeContainer = (
       ),
       tokenFile: yield* optional(Config.nonEmptyString("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
     }
-    return http.fetchContainer(client, env, {
-      baseUrl: options?.baseUrl ?? http.ecsHost,
+    return CredentialsHttp.fetchContainer(client, env, {
+      baseUrl: options?.baseUrl ?? CredentialsHttp.ecsHost,
       timeout: options?.timeout ?? Duration.seconds(1),
       maxAttempts: options?.maxAttempts ?? 3
     })
@@ -403,17 +399,16 @@ const makeImds = (
 ): Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsError>, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const client = yield* HttpClientTag
-    const http = yield* loadHttp
     const disabled = yield* optional(Config.string("AWS_EC2_METADATA_DISABLED"))
     if (Option.isSome(disabled) && disabled.value.trim().toLowerCase() === "true") {
-      return Effect.fail(fail(http.imdsSource, "disabled by AWS_EC2_METADATA_DISABLED"))
+      return Effect.fail(fail(CredentialsHttp.imdsSource, "disabled by AWS_EC2_METADATA_DISABLED"))
     }
     const endpointEnv = yield* optional(Config.nonEmptyString("AWS_EC2_METADATA_SERVICE_ENDPOINT"))
     const mode = yield* optional(Config.string("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"))
     const byMode = Option.isSome(mode) && mode.value.trim().toLowerCase() === "ipv6" ?
       "http://[fd00:ec2::254]" :
       "http://169.254.169.254"
-    return http.fetchImds(client, {
+    return CredentialsHttp.fetchImds(client, {
       endpoint: options?.endpoint ?? Option.getOrElse(endpointEnv, () => byMode),
       timeout: options?.timeout ?? Duration.seconds(1),
       maxAttempts: options?.maxAttempts ?? 1,

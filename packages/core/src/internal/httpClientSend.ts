@@ -19,9 +19,9 @@ import { timeout } from "./timeout.js"
 
 /*
  * The generic path: any `HttpClient` of `@effect/platform`. Only this module imports the platform's HTTP modules
- * (which load `effect/Schema`), and the client loads it only when given an `HttpClient` without a lean transport.
- * The two tracing settings below are the platform's own `FiberRef`s, found by their global keys (a test fails if a
- * platform upgrade renames them: it counts the spans).
+ * (which bring `effect/Schema`): a bundle of a client on `layerTransport` leaves it out. The two tracing settings
+ * below are the platform's own `FiberRef`s, found by their global keys (a test fails if a platform upgrade renames
+ * them: it counts the spans).
  */
 
 const tracerDisabledWhen = /* @__PURE__ */ globalValue(
