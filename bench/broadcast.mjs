@@ -1,13 +1,15 @@
 // The broadcast benchmark of issue 6: our client's `broadcast` of one 1 KiB message to N connections of
 // @effect-apigw/emulator (10,000 in the full run). Three processes besides this one, so no process holds more than
-// N sockets: the emulator, the fleet of N `ws` clients, and a fresh sender process running `api.broadcast` twice (a first, then a warm one).
+// N sockets: the emulator, the fleet of N `ws` clients, and a fresh sender process running `api.broadcast` twice (a first,
+// then a warm one). Environment: BENCH_BROADCAST_TIMES (broadcasts per sender, default 2), BENCH_CONCURRENCY (the
+// broadcast's concurrency, default the client's), BENCH_BROADCAST_CPU_PROF=DIR (profile the sender).
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { buildDir } from "./build.mjs"
 
-const TIMES = 2
+const TIMES = Number(process.env.BENCH_BROADCAST_TIMES ?? 2)
 
 /** A child whose stdout is read line by line; `next(pred)` waits for the next line that matches. */
 const child = (argv, name) => {

@@ -23,7 +23,11 @@ const program = Effect.gen(function*() {
   for (let i = 0; i < times; i++) {
     const start = performance.now()
     const cpu = process.cpuUsage()
-    const result = yield* api.broadcast({ ConnectionIds: ids, Data })
+    const result = yield* api.broadcast({
+      ConnectionIds: ids,
+      Data,
+      ...(process.env.BENCH_CONCURRENCY ? { concurrency: Number(process.env.BENCH_CONCURRENCY) } : {})
+    })
     const used = process.cpuUsage(cpu)
     runs.push({
       ms: performance.now() - start,
