@@ -28,6 +28,7 @@ import * as Option from "effect/Option"
 import * as ApiGatewayManagementApi from "./ApiGatewayManagementApi.js"
 import type { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
+import type * as HttpTransport from "./HttpTransport.js"
 
 /**
  * `CONNECT` for `$connect`, `DISCONNECT` for `$disconnect`, `MESSAGE` for every other route.
@@ -284,19 +285,60 @@ export const layerFromEvent = (
 > =>
   Layer.effect(
     ApiGatewayManagementApi.ApiGatewayManagementApi,
-    Effect.gen(function*() {
-      const { basePath, region: given, ...clientOptions } = options
-      const host = typeof event?.requestContext?.domainName === "string" ?
-        event.requestContext.domainName.toLowerCase() :
-        ""
-      // An execute-api host names its region; otherwise the region comes from the options or the environment.
-      const region = given ??
-        (Endpoint.regionFromHost(host) === undefined ? Option.getOrUndefined(yield* regionFromEnv) : undefined)
-      const endpoint = yield* endpointFromEvent(event, { region, basePath })
-      return yield* ApiGatewayManagementApi.make({
-        ...clientOptions,
-        endpoint,
-        region: region ?? (isLocalDomain(host) ? LOCAL_REGION : undefined)
-      })
-    })
+    Effect.flatMap(optionsFromEvent(event, options), ApiGatewayManagementApi.make)
   )
+
+/**
+ * {@link layerFromEvent} on an `HttpTransport` (`NodeTransport.layer` of `@effect-apigw/layers`) instead of an
+ * `HttpClient`, as `ApiGatewayManagementApi.layerTransport`: the smallest bundle and the least CPU per call.
+ *
+ * @example
+ * import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
+ * import * as Lambda from "@effect-apigw/core/Lambda"
+ * import * as Credentials from "@effect-apigw/layers/Credentials"
+ * import * as NodeTransport from "@effect-apigw/layers/NodeTransport"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ *
+ * export const handler = async (event: Lambda.WebSocketEvent): Promise<Lambda.WebSocketResult> =>
+ *   ApiGatewayManagementApi.postToConnection({ ConnectionId: event.requestContext.connectionId, Data: "echo" }).pipe(
+ *     Effect.as({ statusCode: 200 }),
+ *     Effect.catchAll(() => Effect.succeed({ statusCode: 500 })),
+ *     Effect.provide(
+ *       Lambda.layerTransportFromEvent(event).pipe(Layer.provide([Credentials.layerEnv, NodeTransport.layer]))
+ *     ),
+ *     Effect.runPromise
+ *   )
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTransportFromEvent = (
+  event: WebSocketEvent,
+  options: LayerOptions = {}
+): Layer.Layer<
+  ApiGatewayManagementApi.ApiGatewayManagementApi,
+  ConfigurationError,
+  HttpTransport.HttpTransport | AwsCredentials
+> =>
+  Layer.effect(
+    ApiGatewayManagementApi.ApiGatewayManagementApi,
+    Effect.flatMap(optionsFromEvent(event, options), ApiGatewayManagementApi.makeTransport)
+  )
+
+/** The client options for an event: its endpoint and signing region, with the options given. */
+const optionsFromEvent = (
+  event: WebSocketEvent,
+  options: LayerOptions
+): Effect.Effect<ApiGatewayManagementApi.Options, ConfigurationError> =>
+  Effect.gen(function*() {
+    const { basePath, region: given, ...clientOptions } = options
+    const host = typeof event?.requestContext?.domainName === "string" ?
+      event.requestContext.domainName.toLowerCase() :
+      ""
+    // An execute-api host names its region; otherwise the region comes from the options or the environment.
+    const region = given ??
+      (Endpoint.regionFromHost(host) === undefined ? Option.getOrUndefined(yield* regionFromEnv) : undefined)
+    const endpoint = yield* endpointFromEvent(event, { region, basePath })
+    return { ...clientOptions, endpoint, region: region ?? (isLocalDomain(host) ? LOCAL_REGION : undefined) }
+  })
