@@ -2,7 +2,8 @@
 // @effect-apigw/emulator (10,000 in the full run). Three processes besides this one, so no process holds more than
 // N sockets: the emulator, the fleet of N `ws` clients, and a fresh sender process running `api.broadcast` twice (a first,
 // then a warm one). Environment: BENCH_BROADCAST_TIMES (broadcasts per sender, default 2), BENCH_CONCURRENCY (the
-// broadcast's concurrency, default the client's), BENCH_BROADCAST_CPU_PROF=DIR (profile the sender).
+// broadcast's concurrency, default the client's), BENCH_BROADCAST_CPU_PROF=DIR (profile the sender),
+// BENCH_EMULATOR_CPU_PROF=DIR (profile the emulator).
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -68,7 +69,11 @@ const child = (argv, name) => {
 
 export const broadcast = async ({ connections, log }) => {
   const dir = join(buildDir, "modules", "broadcast")
-  const emulator = child([join(dir, "emulator.mjs")], "emulator")
+  const emulatorProf = process.env.BENCH_EMULATOR_CPU_PROF
+  const emulator = child([
+    ...(emulatorProf ? ["--cpu-prof", `--cpu-prof-dir=${emulatorProf}`] : []),
+    join(dir, "emulator.mjs")
+  ], "emulator")
   let fleet
   const tmp = mkdtempSync(join(tmpdir(), "bench-broadcast-"))
   try {
