@@ -498,28 +498,28 @@ const makeWith = (
       bodyHash: string | undefined,
       metadata: ResponseMetadata
     ): Effect.Effect<RawResponse, TransportError | CredentialsError | UnexpectedResponseError> =>
-      Effect.flatMap(Effect.zip(credentials.resolve, now), ([identity, time]) => {
-        const headers: Record<string, string> = body === undefined ?
-          { host: endpoint.host } :
-          { host: endpoint.host, "content-type": "application/octet-stream", "content-length": String(body.length) }
-        return Effect.flatMap(
-          Effect.try({
-            try: () =>
-              SigV4.sign({ method, hostname, path, headers, body }, {
+      Effect.flatMap(credentials.resolve, (identity) =>
+        Effect.clockWith(
+          (clock): Effect.Effect<RawResponse, TransportError | CredentialsError | UnexpectedResponseError> => {
+            const headers: Record<string, string> = body === undefined ?
+              { host: endpoint.host } :
+              { host: endpoint.host, "content-type": "application/octet-stream", "content-length": String(body.length) }
+            let signed: Record<string, string>
+            try {
+              signed = SigV4.sign({ method, hostname, path, headers, body }, {
                 credentials: identity,
                 region: endpoint.region,
-                time,
+                time: clock.unsafeCurrentTimeMillis() + clockOffset,
                 payloadHash: bodyHash
-              }),
-            catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
-          }),
-          (signed) => {
+              })
+            } catch {
+              return Effect.fail(new CredentialsError({ message: "the resolved credentials cannot sign a request" }))
+            }
             // The HTTP client sets Host itself, from the URL: the same value.
             delete signed.host
             return send(method, path, signed, body, metadata)
           }
-        )
-      })
+        ))
 
     const retryWith = (
       error: ErrorFromResponse | TransportError,
@@ -530,7 +530,9 @@ const makeWith = (
       retryThrottling: boolean
     ): Effect.Effect<{ readonly delay: number; readonly cost: number } | undefined> => {
       const kind = classify(error)
-      if (kind === "throttling" && !retryThrottling) return Effect.succeed(undefined)
+      if (kind === "throttling" && !retryThrottling) {
+        return Effect.succeed(undefined)
+      }
       const cost = kind !== undefined && attempts < maxAttempts ? budget.take(kind) : undefined
       if (kind === undefined || cost === undefined) return Effect.succeed(undefined)
       if (driver !== undefined) {
