@@ -331,9 +331,10 @@ const annotate = (metadata: ResponseMetadata | undefined): Effect.Effect<void> =
   })
 
 /**
- * Builds `broadcast` and `broadcastStream` on a function that posts bytes to one connection; for other
- * implementations of the service, such as test fakes, so that they broadcast exactly as the client does. The post
- * should fail with throttling errors rather than retry them: the broadcast backs off as a whole.
+ * Builds `broadcast` and `broadcastStream` on a function that, given the encoded body once per broadcast, posts it
+ * to one connection; for other implementations of the service, such as test fakes, so that they broadcast exactly as
+ * the client does. The post should fail with throttling errors rather than retry them: the broadcast backs off as a
+ * whole.
  *
  * @since 0.1.0
  * @category constructors

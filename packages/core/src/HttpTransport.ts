@@ -1,8 +1,9 @@
 /**
- * A lean path for sending one request, that an `HttpClient` may carry beside its usual interface. The client uses it
- * when the `HttpClient` it is given has one (as `Http.layer` of `@effect-apigw/layers` does) and goes through the
- * generic `HttpClient` interface otherwise, so any `HttpClient` still works. The generic path costs about eight
- * times the CPU of `node:http` per request (fibers, streams and wrappers of `@effect/platform`); this one a callback.
+ * A lean path for sending one request: a callback instead of `@effect/platform`'s fibers and streams. It is a service
+ * of its own (`ApiGatewayManagementApi.layerTransport` needs it; `NodeTransport.layer` of `@effect-apigw/layers`
+ * provides it), and an `HttpClient` may also carry one beside its usual interface (as `Http.layer` does): then
+ * `ApiGatewayManagementApi.layer` sends through it, and through the generic `HttpClient` interface otherwise, so any
+ * `HttpClient` still works.
  *
  * @since 0.1.0
  */
