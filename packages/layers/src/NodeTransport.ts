@@ -44,7 +44,7 @@ const EMPTY = new Uint8Array(0)
  * Requests are written in batches, on `setImmediate`: the requests that the responses of one I/O poll give rise to
  * are written together after it, each on a socket that the agent has freed by then. Measured in `bench/` at 64 in
  * flight, this halves the client's CPU per request against writing each one from inside the response handler that
- * caused it (see bench/RESULTS.md).
+ * caused it (see bench/RESULTS.md); at 1 in flight it makes no measurable difference.
  *
  * @since 0.1.0
  * @category constructors
@@ -58,29 +58,36 @@ export const make = (
     queue = []
     for (let i = 0; i < batch.length; i++) batch[i]()
   }
-  const dispatch = (start: () => void) => {
-    if (queue.push(start) === 1) setImmediate(flush)
-  }
   return {
     send: (request, callback) => {
       let req: Http.ClientRequest | undefined
       let done = false
+      const settle = () => {
+        if (done) return false
+        done = true
+        clearTimeout(timer)
+        return true
+      }
       const timer = setTimeout(() => {
         finish({ _tag: "Timeout" })
         req?.destroy()
       }, request.timeoutMillis)
       const finish = (result: HttpTransport.Result) => {
-        if (done) return
-        done = true
-        clearTimeout(timer)
-        callback(result)
+        if (settle()) callback(result)
       }
-      dispatch(() => {
-        if (!done) req = start(agents, request, finish)
-      })
+      const begin = () => {
+        if (done) return
+        try {
+          req = start(agents, request, finish)
+        } catch (error) {
+          // node:http refuses some headers synchronously (a control character in a value): an answer, not a crash.
+          const { code, message } = error as NodeJS.ErrnoException
+          finish({ _tag: "Error", code, message })
+        }
+      }
+      if (queue.push(begin) === 1) setImmediate(flush)
       return () => {
-        done = true
-        clearTimeout(timer)
+        settle()
         req?.destroy()
       }
     }

@@ -64,3 +64,21 @@ describe("NodeTransport", () => {
       assert.isFalse(abortedCalledBack)
     }))
 })
+
+describe("NodeTransport, refused headers", () => {
+  it("a header node:http refuses is an Error answer, alone or in a batch, and the others still go", () =>
+    withServer(async (port, received, transport) => {
+      const bad = { ...request(port, "/bad"), headers: { ...request(port, "/bad").headers, "x-token": "a\nb" } }
+      const answer = (req: HttpTransport.Request) =>
+        new Promise<HttpTransport.Result>((resolve) => transport.send(req, resolve))
+      // Alone in its batch.
+      const alone = await answer(bad)
+      assert.strictEqual(alone._tag, "Error")
+      assert.strictEqual(alone._tag === "Error" && alone.code, "ERR_INVALID_CHAR")
+      // In a batch with another request.
+      const [ok, batched] = await Promise.all([answer(request(port, "/ok")), answer(bad)])
+      assert.strictEqual(ok._tag, "Response")
+      assert.strictEqual(batched._tag, "Error")
+      assert.deepStrictEqual(received, ["/ok"])
+    }))
+})
