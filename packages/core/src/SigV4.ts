@@ -180,6 +180,7 @@ const signatureOf = (
   names: ReadonlyArray<string>,
   bodyHash: string,
   amzDate: string,
+  scope: string,
   options: SigningOptions
 ): string => {
   let canonicalHeaders = ""
@@ -191,7 +192,7 @@ const signatureOf = (
   const canonicalRequest = `${request.method}\n${canonicalPath(request.path)}\n${
     canonicalQuery(query)
   }\n${canonicalHeaders}\n${names.join(";")}\n${bodyHash}`
-  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scopeOf(amzDate, options)}\n${sha256Hex(canonicalRequest)}`
+  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`
   const date = amzDate.slice(0, 8)
   return createHmac("sha256", signingKey(options.credentials, date, options.region, options.service ?? SERVICE))
     .update(stringToSign, "utf8").digest("hex")
@@ -226,10 +227,11 @@ export const sign = (
   const bodyHash = payloadHashOf(headers, request.body, options)
   if (options.contentSha256 === true) headers["x-amz-content-sha256"] = bodyHash
   const names = signedNames(headers, options.signableHeaders)
-  const signature = signatureOf(request, request.query, headers, names, bodyHash, amzDate, options)
-  headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${
-    scopeOf(amzDate, options)
-  }, SignedHeaders=${names.join(";")}, Signature=${signature}`
+  const scope = scopeOf(amzDate, options)
+  const signature = signatureOf(request, request.query, headers, names, bodyHash, amzDate, scope, options)
+  headers["authorization"] = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${
+    names.join(";")
+  }, Signature=${signature}`
   return headers
 }
 
@@ -257,13 +259,14 @@ export const presign = (
   }
   if (credentials.sessionToken !== undefined) query["X-Amz-Security-Token"] = Redacted.value(credentials.sessionToken)
   const names = signedNames(headers, undefined)
+  const scope = scopeOf(amzDate, options)
   query["X-Amz-Algorithm"] = "AWS4-HMAC-SHA256"
-  query["X-Amz-Credential"] = `${credentials.accessKeyId}/${scopeOf(amzDate, options)}`
+  query["X-Amz-Credential"] = `${credentials.accessKeyId}/${scope}`
   query["X-Amz-Date"] = amzDate
   query["X-Amz-Expires"] = String(options.expiresIn)
   query["X-Amz-SignedHeaders"] = names.join(";")
   const bodyHash = payloadHashOf(lowerCased(request.headers), request.body, options)
-  query["X-Amz-Signature"] = signatureOf(request, query, headers, names, bodyHash, amzDate, options)
+  query["X-Amz-Signature"] = signatureOf(request, query, headers, names, bodyHash, amzDate, scope, options)
   return query
 }
 
