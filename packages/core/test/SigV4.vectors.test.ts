@@ -1,5 +1,5 @@
 /**
- * The official AWS SigV4 test suite (`<repo>/../shared/sigv4-vectors`) through our `SigV4.sign` and `SigV4.verify`.
+ * The official AWS SigV4 test suite (`test/fixtures/sigv4-vectors`) through our `SigV4.sign` and `SigV4.verify`.
  *
  * Each `.req` is parsed here (method, raw path, query, headers with repeated and folded lines joined by `,`, body),
  * signed with the suite's parameters (service `service`, region `us-east-1`, 2015-08-30T12:36:00Z, no
@@ -146,7 +146,7 @@ describe("SigV4.presign agrees with @smithy/signature-v4 on every vector request
 })
 
 describe("SigV4 test-suite vectors", () => {
-  it("finds all 31 cases next to the repository (../shared/sigv4-vectors)", () => {
+  it("finds all 31 cases in the test fixtures (test/fixtures/sigv4-vectors)", () => {
     assert.strictEqual(cases.length, 31, `found ${cases.map((c) => c.name).join(", ")} in ${vectorsDir}`)
     assert.strictEqual(new Set(cases.map((c) => c.name)).size, 31)
     assert.strictEqual(cases.filter((c) => c.dir.startsWith("normalize-path")).length, 7)

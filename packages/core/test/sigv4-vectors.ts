@@ -1,16 +1,14 @@
 /**
- * Reads the official AWS SigV4 test-suite vectors (`<repo>/../shared/sigv4-vectors`, see its README) into plain
+ * Reads the official AWS SigV4 test-suite vectors (`packages/core/test/fixtures/sigv4-vectors`, see its README and
+ * LICENSE) into plain
  * requests. Test helper: parsing is done here, independently of the code under test.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
-/** The repository root: this file is `<repo>/packages/core/test/sigv4-vectors.ts`. */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
-
-/** `shared/` is a sibling of the repository root, wherever the repository is cloned. */
-export const vectorsDir = path.resolve(repoRoot, "../shared/sigv4-vectors")
+/** The vectors, kept with their licence notice in this package's test fixtures. */
+export const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "fixtures/sigv4-vectors")
 
 /** The parameters every case uses (README, "Parameters that every case uses"). */
 export const PARAMS = {
