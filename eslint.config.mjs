@@ -2,7 +2,7 @@ import effect from "@effect/eslint-plugin"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/docs/**", "bench/node_modules/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/docs/**", "bench/node_modules/**", "dist-packages/**"] },
   ...tseslint.configs.recommended,
   ...effect.configs.dprint,
   {
@@ -23,5 +23,7 @@ export default tseslint.config(
       "@typescript-eslint/no-empty-object-type": "off",
       "@typescript-eslint/no-namespace": "off"
     }
-  }
+  },
+  // The consumer tests' CommonJS programs require() the packages, as CommonJS users do.
+  { files: ["**/*.cjs"], rules: { "@typescript-eslint/no-require-imports": "off" } }
 )

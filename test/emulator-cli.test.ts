@@ -1,5 +1,5 @@
 /**
- * The `apigw-emulator` command, run as a real process under plain `node`, with the AWS SDK v3 client, our client
+ * The `apigw-emulator` command, run from its source as a real process (through tsx), with the AWS SDK v3 client, our client
  * and real WebSocket clients; and the `examples/chat.ts` handler loaded with `--handler`.
  */
 import { GetConnectionCommand, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi"
@@ -12,7 +12,12 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { connect, CREDENTIALS, ourClient, sdkClient, TestError } from "../packages/emulator/test/utils.js"
 
-const BIN = join(import.meta.dirname, "..", "packages", "emulator", "bin", "apigw-emulator.js")
+const ROOT = join(import.meta.dirname, "..")
+/** The command's source, run through tsx (as `npm run emulator` does); the built bin is tested on the packed package. */
+const COMMAND = [
+  join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+  join(ROOT, "packages/emulator/src/bin/apigw-emulator.ts")
+]
 
 interface Running {
   readonly child: ChildProcess
@@ -26,7 +31,8 @@ interface Running {
 const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Effect.acquireRelease(
     Effect.async<Running, TestError>((resume) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
+      const child = spawn(process.execPath, [...COMMAND, ...args], {
+        cwd: ROOT,
         env: { ...process.env, ...env, NODE_NO_WARNINGS: "1" },
         stdio: ["ignore", "pipe", "pipe"]
       })
@@ -49,7 +55,10 @@ const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
 
 const run = (args: ReadonlyArray<string>) =>
   Effect.async<{ code: number | null; output: string }>((resume) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_NO_WARNINGS: "1" } })
+    const child = spawn(process.execPath, [...COMMAND, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_NO_WARNINGS: "1" }
+    })
     let output = ""
     child.stdout.on("data", (c) => output += c)
     child.stderr.on("data", (c) => output += c)

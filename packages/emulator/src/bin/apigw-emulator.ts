@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `apigw-emulator` command: a local API Gateway WebSocket API on one port, until SIGINT or SIGTERM.
  *
@@ -65,14 +66,39 @@ const number = (name: string, value: string | undefined): number | undefined => 
   return n
 }
 
+/** `.ts`, `.mts`, `.cts` (and `x` variants): modules that plain Node loads only where it strips types. */
+const TYPESCRIPT = /\.[cm]?tsx?$/
+
+/**
+ * Imports the handler's module: JavaScript natively; TypeScript through `tsx` where it is installed (an optional peer
+ * dependency), else natively where this Node strips types (22.18+, 24), else not at all, saying what would work.
+ */
+const importModule = async (file: string): Promise<Record<string, unknown>> => {
+  const url = pathToFileURL(resolve(file)).href
+  if (!TYPESCRIPT.test(file)) return import(url)
+  const tsx = await import("tsx/esm/api").catch((error) => {
+    if ((error as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND") return undefined
+    throw error
+  })
+  if (tsx !== undefined) return tsx.tsImport(url, import.meta.url)
+  const hint = "install tsx beside the emulator (npm install --save-dev tsx), or point --handler at the compiled .js"
+  if (!(process.features as { typescript?: unknown }).typescript) {
+    throw new Error(`--handler: ${file} is TypeScript, which Node ${process.version} does not load: ${hint}`)
+  }
+  return import(url).catch((error: Error) => {
+    throw new Error(`--handler: Node ${process.version} could not load ${file} (${error.message}); ${hint}`)
+  })
+}
+
 const loadHandler = async (spec: string): Promise<Handler<never>> => {
   const at = spec.lastIndexOf("#")
   const file = at === -1 ? spec : spec.slice(0, at)
   const name = at === -1 ? "handler" : spec.slice(at + 1)
-  const module = await import(pathToFileURL(resolve(file)).href)
-  const handler = module[name] ?? module.default?.[name] ?? (at === -1 ? module.default : undefined)
+  const module = await importModule(file)
+  const fallback = module.default as Record<string, unknown> | undefined
+  const handler = module[name] ?? fallback?.[name] ?? (at === -1 ? fallback : undefined)
   if (typeof handler !== "function") throw new Error(`--handler: ${file} has no function export "${name}"`)
-  return handler
+  return handler as Handler<never>
 }
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
