@@ -1,7 +1,7 @@
 // Builds what run.mjs runs, into node_modules/.cache/bench-build/:
-// - modules/: each client adapter and minimal program as it runs from an installed node_modules: our workspace
-//   sources (TypeScript) compiled and inlined, every third-party package left as an import. All clients are run
-//   this way for throughput, CPU, memory and the "node_modules" cold start, so none pays a TypeScript loader.
+// - modules/: each client adapter and minimal program as it runs from an installed node_modules: the file itself
+//   compiled, every package left as an import, ours included (bench/install.mjs installs our packed tarballs into
+//   bench/node_modules). All clients are run this way for throughput, CPU, memory and the "node_modules" cold start.
 // - bundle/: each minimal program bundled exactly as issue 6 says (esbuild --bundle --minify --platform=node
 //   --format=esm --main-fields=module,main); its gzip (level 6) size is the "bundle" row.
 // - bundle-run/: the same bundles plus a `require` shim banner, so CommonJS dependencies (aws-lite) can run as ESM,
@@ -24,30 +24,23 @@ const entries = (folder) =>
       .map((file) => [file.replace(/\.(ts|mjs)$/, ""), join(here, folder, file)])
   )
 
-/** Leaves every bare import (a package) external, except our own workspace packages. */
-const externalPackages = {
-  name: "external-packages",
-  setup(build) {
-    build.onResolve(
-      { filter: /^[^./]/ },
-      (args) => args.path.startsWith("@effect-apigw/") ? undefined : { path: args.path, external: true }
-    )
-  }
-}
+// bench/tsconfig.json's `paths` point @effect-apigw/* at the workspace sources (for type-checking): esbuild must not
+// read it, so that every build resolves our packages as installed.
+const tsconfigRaw = "{}"
 
 const requireShim = "import { createRequire as __benchCreateRequire } from \"node:module\";" +
   "const require = __benchCreateRequire(import.meta.url);"
 
 export const build = async () => {
   rmSync(buildDir, { recursive: true, force: true })
-  const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
+  const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning", tsconfigRaw }
   for (const folder of ["clients", "programs", "broadcast"]) {
     await esbuild.build({
       ...common,
       entryPoints: entries(folder),
       outdir: join(buildDir, "modules", folder),
       outExtension: { ".js": ".mjs" },
-      plugins: [externalPackages]
+      packages: "external"
     })
   }
   // bundle-clients/: each client adapter bundled whole (as deployed to AWS Lambda), for the memory of bundled code.
@@ -61,12 +54,20 @@ export const build = async () => {
     outdir: join(buildDir, "bundle-clients"),
     outExtension: { ".js": ".mjs" },
     banner: { js: requireShim },
-    logLevel: "warning"
+    logLevel: "warning",
+    tsconfigRaw
   })
   const programs = entries("programs")
   const sizes = {}
   for (const [name, entry] of Object.entries(programs)) {
-    const exact = { bundle: true, minify: true, platform: "node", format: "esm", mainFields: ["module", "main"] }
+    const exact = {
+      bundle: true,
+      minify: true,
+      platform: "node",
+      format: "esm",
+      mainFields: ["module", "main"],
+      tsconfigRaw
+    }
     const outfile = join(buildDir, "bundle", `${name}.mjs`)
     const { metafile } = await esbuild.build({
       ...exact,
