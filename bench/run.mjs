@@ -185,7 +185,7 @@ const main = async () => {
         )
       }
     }
-    const programs = ["baseline", ...clients.map((client) => client.program).filter((p) => p !== undefined)]
+    const programs = ["baseline", "effect", ...clients.map((client) => client.program).filter((p) => p !== undefined)]
     for (let i = 0; i < settings.cold; i++) {
       for (const variant of ["modules", "bundle"]) {
         for (const program of programs) {
@@ -254,6 +254,7 @@ const main = async () => {
     seconds: (Date.now() - started) / 1000,
     rows,
     baseline: { coldModules: summary(cold.modules.baseline ?? []), coldBundle: summary(cold.bundle.baseline ?? []) },
+    effect: { coldModules: summary(cold.modules.effect ?? []), coldBundle: summary(cold.bundle.effect ?? []) },
     broadcast: broadcastResult,
     raw
   }
@@ -323,7 +324,9 @@ export const render = (report) => {
   if (report.baseline.coldModules !== undefined) {
     lines.push(
       `Node alone (start, print, exit): ${cell(report.baseline.coldModules, 0)} ms from node_modules, ` +
-        `${cell(report.baseline.coldBundle, 0)} ms bundled; it is included in every cold start above.`
+        `${cell(report.baseline.coldBundle, 0)} ms bundled; it is included in every cold start above. ` +
+        `A bare Effect program (import \`effect/Effect\`, run one Effect): ${cell(report.effect.coldModules, 0)} ms ` +
+        `from node_modules, ${cell(report.effect.coldBundle, 0)} ms bundled.`
     )
     lines.push("")
   }
