@@ -166,7 +166,8 @@ export interface CacheOptions {
  * Wraps an effect that fetches credentials into one that serves them from a cache: long-term credentials are
  * fetched once, expiring ones again ahead of expiry; concurrent callers share a single in-flight fetch (which runs
  * in the surrounding scope, so interrupting one caller does not cancel it for the others); failures are not cached;
- * time comes from `Clock`.
+ * time comes from `Clock`. The cache lives as long as that scope: once it is closed, a call that needs a fetch
+ * fails at once with a `CredentialsError` (credentials still valid in the cache are served until they are due).
  *
  * @example
  * import { Credentials } from "@effect-apigw/layers"

@@ -137,6 +137,17 @@ export const layerWith = (options?: Options): Layer.Layer<HttpTransport.HttpTran
  */
 export const layer: Layer.Layer<HttpTransport.HttpTransport> = /* @__PURE__ */ layerWith()
 
+/**
+ * The response headers in an object without a prototype: their names are the server's text, and a lookup of one
+ * the server did not send (`headers["x-amzn-requestid"]`, `headers.constructor`) must find nothing.
+ */
+const ownHeaders = (headers: Http.IncomingHttpHeaders): Record<string, string | undefined> => {
+  const out: Record<string, string | undefined> = Object.create(null)
+  const names = Object.keys(headers)
+  for (let i = 0; i < names.length; i++) out[names[i]] = headers[names[i]] as string | undefined
+  return out
+}
+
 const start = (
   agents: { readonly http: Http.Agent; readonly https: Https.Agent },
   request: HttpTransport.Request,
@@ -175,7 +186,7 @@ const start = (
       finish({
         _tag: "Response",
         status,
-        headers: res.headers as Record<string, string | undefined>,
+        headers: ownHeaders(res.headers),
         body: chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
       })
     })

@@ -22,7 +22,7 @@ import * as Ref from "effect/Ref"
 export interface RecordedRequest {
   readonly method: string
   readonly url: URL
-  /** Lower-case header names. */
+  /** Lower-case header names, in an object without a prototype (`headers.constructor` is only a header). */
   readonly headers: Readonly<Record<string, string>>
   readonly body: Uint8Array
 }
@@ -133,7 +133,8 @@ export const layer = (
     const current = yield* Ref.make(responder)
     const client = HttpClient.make((request, url) =>
       Effect.gen(function*() {
-        const headers: Record<string, string> = {}
+        // keyed by the names the code under test sent: a null-prototype object, so that any name is only data
+        const headers: Record<string, string> = Object.create(null)
         for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value
         const recordedRequest: RecordedRequest = { method: request.method, url, headers, body: bodyBytes(request) }
         yield* Ref.update(recorded, (all) => [...all, recordedRequest])

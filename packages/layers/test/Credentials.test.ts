@@ -1,7 +1,8 @@
 import { AwsCredentials } from "@effect-apigw/core"
-import { Credentials } from "@effect-apigw/layers"
+import { Credentials, FixedClock, TestHttp } from "@effect-apigw/layers"
+import { CredentialsError } from "@effect-apigw/schema/Errors"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
+import { ConfigProvider, Context, Effect, Either, Exit, Fiber, Layer, Option, Redacted, Scope, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -569,5 +570,124 @@ describe("Credentials.layerProfile with credential_process", () => {
         Effect.flip
       )
       assert.match(error.message, /exited with code 12[67]/)
+    }))
+})
+
+describe("Credentials caches after the scope of their layer closed", () => {
+  // A frozen clock that sleeps in real time: the cache's notion of "due" is under the test's control, and a
+  // timeout still fires, so a hang shows as a timeout instead of a stuck test.
+  const start = Date.parse("2030-01-01T00:00:00Z")
+  const expiringAt = (n: number) => new Date(start + n * minutes(60))
+
+  /** Builds `layer` in a scope of its own; `close` closes it. */
+  const build = <E>(layer: Layer.Layer<AwsCredentials.AwsCredentials, E>) =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(layer, scope)
+      return {
+        resolve: Context.get(context, AwsCredentials.AwsCredentials).resolve,
+        close: Scope.close(scope, Exit.void)
+      }
+    })
+
+  /** `effect` must end within a second with a `CredentialsError` (a timeout means it hung). */
+  const assertTypedFailure = <A>(effect: Effect.Effect<A, CredentialsError>, label: string) =>
+    Effect.gen(function*() {
+      const outcome = yield* effect.pipe(Effect.either, Effect.timeoutOption("1 second"))
+      assert.isTrue(Option.isSome(outcome), `${label}: it ended within a second`)
+      const result = Option.getOrThrow(outcome)
+      assert.isTrue(Either.isLeft(result), `${label}: it failed`)
+      const error = Either.getLeft(result).pipe(Option.getOrThrow)
+      assert.instanceOf(error, CredentialsError)
+      return error
+    })
+
+  const provider = () =>
+    counting((n) => ({ accessKeyId: `AKID${n}`, secretAccessKey: SECRET, expiration: expiringAt(n) }))
+
+  const containerBody = (n: number) => ({
+    json: { AccessKeyId: `AKIDC${n}`, SecretAccessKey: SECRET, Token: TOKEN, Expiration: expiringAt(n).toISOString() }
+  })
+  const containerEnv = withEnv({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/creds" })
+  const testHttp = () => {
+    let n = 0
+    return TestHttp.layer((request) =>
+      request.url.pathname === "/latest/api/token" ?
+        { status: 200, body: "imds-session-token" } :
+        request.url.pathname === "/latest/meta-data/iam/security-credentials/" ?
+        { status: 200, body: "role" } :
+        { status: 200, body: containerBody(++n) }
+    )
+  }
+
+  /** Every cache-backed layer, with expiring credentials. */
+  const layers: ReadonlyArray<readonly [string, () => Layer.Layer<AwsCredentials.AwsCredentials>]> = [
+    ["layerProvider", () => Credentials.layerProvider(provider().provider)],
+    ["cached", () =>
+      Layer.scoped(
+        AwsCredentials.AwsCredentials,
+        Effect.map(Credentials.cached(Credentials.fromProvider(provider().provider)), (resolve) => ({ resolve }))
+      )],
+    [
+      "layerContainer",
+      () => Credentials.layerContainer({ baseUrl: "http://127.0.0.1:9" }).pipe(Layer.provide(testHttp()))
+    ],
+    ["layerImds", () => Credentials.layerImds({ endpoint: "http://127.0.0.1:9" }).pipe(Layer.provide(testHttp()))],
+    ["layerDefaultWith", () =>
+      Credentials.layerDefaultWith({
+        profile: { credentialsFile: "/nonexistent/credentials", configFile: "/nonexistent/config" },
+        container: { baseUrl: "http://127.0.0.1:9" }
+      }).pipe(Layer.provide(testHttp()))]
+  ]
+
+  for (const [name, layer] of layers) {
+    it.live(`${name}: a refresh due after the scope closed fails with a CredentialsError, never hangs`, () =>
+      Effect.gen(function*() {
+        const clock = FixedClock.make(start)
+        yield* Effect.gen(function*() {
+          const { close, resolve: resolveIt } = yield* build(layer())
+          const first = yield* resolveIt
+          yield* close
+          // still valid and not due: served from the cache
+          assert.strictEqual((yield* resolveIt).accessKeyId, first.accessKeyId)
+          clock.adjust(minutes(56))
+          const error = yield* assertTypedFailure(resolveIt, "the due refresh")
+          assert.include(error.message, "scope of its layer closed")
+          yield* assertTypedFailure(resolveIt, "a later call")
+        }).pipe(Effect.withClock(clock), containerEnv)
+      }))
+
+    it.live(`${name}: a first fetch after the scope closed fails with a CredentialsError, never hangs`, () =>
+      Effect.gen(function*() {
+        const { close, resolve: resolveIt } = yield* build(layer()).pipe(containerEnv)
+        yield* close
+        yield* assertTypedFailure(resolveIt, "the first fetch")
+      }))
+  }
+
+  it.live("a fetch in flight when the scope closes fails its callers with a CredentialsError", () =>
+    Effect.gen(function*() {
+      const slow = counting((n) => ({ accessKeyId: `AKID${n}`, secretAccessKey: SECRET }), 200)
+      const { close, resolve: resolveIt } = yield* build(Credentials.layerProvider(slow.provider))
+      const waiting = yield* Effect.fork(Effect.all([resolveIt, resolveIt], { concurrency: "unbounded" }))
+      yield* Effect.sleep("20 millis")
+      yield* close
+      yield* assertTypedFailure(Fiber.join(waiting), "the callers waiting")
+      yield* assertTypedFailure(resolveIt, "a later call")
+    }))
+
+  it.live("a scope that closes before the forked fetch has started still releases its callers", () =>
+    Effect.gen(function*() {
+      for (let i = 0; i < 20; i++) {
+        const { close, resolve: resolveIt } = yield* build(Credentials.layerProvider(provider().provider))
+        // the fetch is forked, but the forked fiber has not run yet when the scope closes
+        const waiting = yield* Effect.fork(resolveIt)
+        yield* Effect.yieldNow()
+        yield* close
+        const outcome = yield* Fiber.join(waiting).pipe(Effect.either, Effect.timeoutOption("1 second"))
+        assert.isTrue(Option.isSome(outcome), "resolve returned within a second")
+        const result = Option.getOrThrow(outcome)
+        if (Either.isLeft(result)) assert.instanceOf(result.left, CredentialsError)
+      }
     }))
 })

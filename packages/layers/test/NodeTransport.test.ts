@@ -1,8 +1,10 @@
-import type * as HttpTransport from "@effect-apigw/core/HttpTransport"
+import * as HttpTransport from "@effect-apigw/core/HttpTransport"
 import { NodeTransport } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"
+import * as Net from "node:net"
 import type { AddressInfo } from "node:net"
 
 const withServer = async (
@@ -80,5 +82,62 @@ describe("NodeTransport, refused headers", () => {
       assert.strictEqual(ok._tag, "Response")
       assert.strictEqual(batched._tag, "Error")
       assert.deepStrictEqual(received, ["/ok"])
+    }))
+})
+
+describe("NodeTransport, response headers", () => {
+  it("are an object without a prototype: a name the server chose is data, a name it did not send is absent", async () => {
+    // a raw server, so that the header names are exactly as written
+    const server = Net.createServer((socket) =>
+      socket.once("data", () =>
+        socket.end(
+          "HTTP/1.1 200 OK\r\n__proto__: p\r\nconstructor: c\r\ntoString: t\r\nx-amzn-requestid: r\r\n" +
+            "Content-Length: 0\r\n\r\n"
+        ))
+    )
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const agents = { http: new Http.Agent(), https: new Https.Agent() }
+    try {
+      const port = (server.address() as AddressInfo).port
+      const result = await new Promise<HttpTransport.Result>((resolve) =>
+        NodeTransport.make(agents).send(request(port, "/"), resolve)
+      )
+      assert.strictEqual(result._tag, "Response")
+      if (result._tag !== "Response") return
+      assert.isNull(Object.getPrototypeOf(result.headers))
+      assert.strictEqual(result.headers["constructor"], "c")
+      assert.strictEqual(result.headers["tostring"], "t")
+      assert.strictEqual(result.headers["x-amzn-requestid"], "r")
+      // node:http drops a `__proto__` header; it must not show up as Object.prototype either
+      assert.isUndefined(result.headers["__proto__"])
+      for (const missing of ["hasOwnProperty", "valueOf", "toString", "isPrototypeOf"]) {
+        assert.isUndefined(result.headers[missing], missing)
+      }
+    } finally {
+      agents.http.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+})
+
+describe("NodeTransport.layer after its scope closed", () => {
+  it.live("a request still ends, with an answer, within its timeout", () =>
+    Effect.gen(function*() {
+      const server = Http.createServer((req, res) => {
+        req.resume()
+        req.on("end", () => res.end())
+      })
+      yield* Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve)))
+      const port = (server.address() as AddressInfo).port
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(NodeTransport.layer, scope)
+      const transport = Context.get(context, HttpTransport.HttpTransport)
+      yield* Scope.close(scope, Exit.void)
+      const result = yield* Effect.async<HttpTransport.Result>((resume) => {
+        transport.send({ ...request(port, "/late"), timeoutMillis: 1000 }, (answer) => resume(Effect.succeed(answer)))
+      }).pipe(Effect.timeoutOption("2 seconds"))
+      server.closeAllConnections()
+      yield* Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      assert.isTrue(Option.isSome(result), "the request ended")
     }))
 })

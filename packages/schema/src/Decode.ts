@@ -21,6 +21,16 @@ export const isData = (u: unknown): u is Data =>
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/
 
+/** Milliseconds in 400 Gregorian years (146,097 days): the calendar repeats with exactly this period. */
+const gregorianCycle = 146_097 * 86_400_000
+
+/**
+ * `Date.UTC` for any year: on its own it reads the years 0-99 as 1900-1999, so the date is computed 400 years
+ * later (where no year is two digits) and moved back by one whole calendar cycle.
+ */
+const utc = (year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number) =>
+  Date.UTC(year + 400, month - 1, day, hour, minute, second, ms) - gregorianCycle
+
 const daysInMonth = (year: number, month: number): number =>
   month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month)
     ? 30
@@ -50,7 +60,7 @@ export const parseRfc3339 = (input: string): Option.Option<Date> => {
     offsetMinutes = (m[9] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMins)
   }
   // A leap second (:60) is folded into the next second, as Date cannot represent it.
-  const time = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000
+  const time = utc(year, month, day, hour, minute, second, millis) - offsetMinutes * 60_000
   const date = new Date(time)
   return Number.isNaN(date.getTime()) ? Option.none() : Option.some(date)
 }
@@ -69,6 +79,10 @@ export const fromEpochSeconds = (seconds: number): Option.Option<Date> => {
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** An optional field, read as the schema reads it: only if the object itself has it, never from its prototype. */
+const own = (record: Readonly<Record<string, unknown>>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined
+
 const timestamp = (value: unknown): Option.Option<Date> =>
   typeof value === "string" ? parseRfc3339(value) : typeof value === "number" ? fromEpochSeconds(value) : Option.none()
 
@@ -83,16 +97,18 @@ export const getConnectionResponse = (json: unknown): Either.Either<GetConnectio
   if (!isObject(json)) return Either.left("expected an object")
   const out: { -readonly [K in keyof GetConnectionResponse]: GetConnectionResponse[K] } = {}
   for (const [key, name] of [["connectedAt", "ConnectedAt"], ["lastActiveAt", "LastActiveAt"]] as const) {
-    const value = json[key]
+    const value = own(json, key)
     if (value === undefined || value === null) continue
     const date = timestamp(value)
     if (Option.isNone(date)) return Either.left(`${key}: expected an RFC 3339 date or epoch seconds`)
     out[name] = date.value
   }
-  const identity = json.identity
+  const identity = own(json, "identity")
   if (identity !== undefined && identity !== null) {
     if (!isObject(identity)) return Either.left("identity: expected an object")
-    const { sourceIp, userAgent } = identity
+    // `sourceIp` is required, and the schema reads a required field wherever it is; `userAgent` is optional.
+    const sourceIp = identity.sourceIp
+    const userAgent = own(identity, "userAgent")
     if (typeof sourceIp !== "string") return Either.left("identity.sourceIp: expected a string")
     if (userAgent !== undefined && userAgent !== null && typeof userAgent !== "string") {
       return Either.left("identity.userAgent: expected a string")

@@ -1,6 +1,6 @@
 import { Decode, Models } from "@effect-apigw/schema"
 import { assert, describe, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
+import { Either, FastCheck, Schema } from "effect"
 
 // A seeded generator of GetConnection bodies, valid and not, as JSON.parse gives them.
 const random = (seed: number) => () => {
@@ -89,5 +89,67 @@ describe("Decode.isData", () => {
       assert.isTrue(Decode.isData(ok))
     }
     for (const bad of [undefined, null, 1, {}, [1], true]) assert.isFalse(Decode.isData(bad))
+  })
+})
+
+describe("Decode.getConnectionResponse with hostile keys", () => {
+  const hostile = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf"] as const
+  const field = FastCheck.constantFrom("connectedAt", "lastActiveAt", "identity", "sourceIp", "userAgent")
+  const fieldValue = FastCheck.constantFrom<unknown>(
+    "2024-05-01T12:00:00Z",
+    "0050-05-01T12:00:00Z",
+    1714564800,
+    "yesterday",
+    null,
+    "1.2.3.4",
+    7,
+    { sourceIp: "1.2.3.4", userAgent: "curl/8" },
+    { sourceIp: "1.2.3.4", userAgent: 7 },
+    {}
+  )
+  const members = FastCheck.array(
+    FastCheck.tuple(FastCheck.oneof(field, FastCheck.constantFrom(...hostile)), fieldValue),
+    {
+      maxLength: 6
+    }
+  )
+
+  /** JSON text written by hand, so that `__proto__` is in it as a key. */
+  const text = (entries: ReadonlyArray<readonly [string, unknown]>) =>
+    `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")}}`
+
+  /** An object whose fields are partly its own and partly its prototype's. */
+  const withPrototype = (
+    own: ReadonlyArray<readonly [string, unknown]>,
+    inherited: ReadonlyArray<readonly [string, unknown]>
+  ) => {
+    const proto: Record<string, unknown> = {}
+    for (const [k, v] of inherited) Object.defineProperty(proto, k, { value: v, enumerable: true, configurable: true })
+    const out = Object.create(proto) as Record<string, unknown>
+    for (const [k, v] of own) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true })
+    return out
+  }
+
+  const input = FastCheck.oneof(
+    members.map((entries) => JSON.parse(text(entries)) as unknown),
+    FastCheck.tuple(members, members).map(([own, inherited]) => withPrototype(own, inherited)),
+    FastCheck.tuple(members, members, members).map(([own, identity, inherited]) =>
+      withPrototype([...own, ["identity", withPrototype(identity, inherited)]], [])
+    )
+  )
+
+  it("gives the same answers as the schema, and pollutes nothing", () => {
+    const decodeSchema = Schema.decodeUnknownEither(Models.GetConnectionResponse)
+    const before = Object.getOwnPropertyNames(Object.prototype)
+    FastCheck.assert(
+      FastCheck.property(input, (body) => {
+        const plain = Decode.getConnectionResponse(body)
+        const schema = decodeSchema(body, { onExcessProperty: "ignore" })
+        assert.strictEqual(Either.isRight(plain), Either.isRight(schema))
+        if (Either.isRight(plain) && Either.isRight(schema)) assert.deepStrictEqual(plain.right, schema.right)
+      }),
+      { numRuns: 3000 }
+    )
+    assert.deepStrictEqual(Object.getOwnPropertyNames(Object.prototype), before)
   })
 })

@@ -9,7 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { spawn } from "node:child_process"
-import { decodeObject, errorCode, fail, isRecord } from "./credentialsPayload.js"
+import { decodeObject, errorCode, fail, isRecord, own } from "./credentialsPayload.js"
 
 const maxOutput = 1024 * 1024
 
@@ -85,7 +85,7 @@ export const run = (
       } catch {
         return Effect.fail(fail(source, `${prefix} did not print valid JSON`))
       }
-      if (isRecord(json) && json.Version !== 1) {
+      if (isRecord(json) && own(json, "Version") !== 1) {
         return Effect.fail(fail(source, `${prefix} printed an unsupported Version (expected 1)`))
       }
       return Either.match(decodeObject(json, { sessionToken: "SessionToken" }), {

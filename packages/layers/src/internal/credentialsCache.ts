@@ -12,7 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 
 /** @internal */
 export interface CacheOptions {
@@ -52,22 +52,27 @@ export const entryFor = (identity: AwsCredentialIdentity, now: number, refreshBe
  * refresh fails while the cached credentials are still valid, those are served (and the refresh retried after
  * `retryAfterFailure`). Failures are not cached. Time comes from `Clock`.
  *
+ * The cache lives as long as the scope: once it is closed, callers waiting for a fetch and every later call that
+ * would need one fail at once with a `CredentialsError` (a fiber forked into a closed scope is interrupted before
+ * it runs, so waiting for it would never end); credentials still valid in the cache are served until they are due.
+ *
  * @internal
  */
 export const make = (
   fetch: Effect.Effect<AwsCredentialIdentity, CredentialsError>,
   options?: CacheOptions
 ): Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsError>, never, Scope.Scope> =>
-  Effect.map(Effect.scope, (scope) => {
+  Effect.flatMap(Effect.scope, (scope) => {
     const refreshBefore = Duration.toMillis(options?.refreshBefore ?? Duration.minutes(5))
     const retryAfterFailure = Duration.toMillis(options?.retryAfterFailure ?? Duration.seconds(10))
     let entry: Entry | undefined
     let inflight: Waiter | undefined
+    let closed = false
 
     const settle =
       (waiter: Waiter, previous: Entry | undefined) => (exit: Exit.Exit<AwsCredentialIdentity, CredentialsError>) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          inflight = undefined
+          if (inflight === waiter) inflight = undefined
           if (Exit.isSuccess(exit)) {
             entry = entryFor(exit.value, now, refreshBefore)
             return Deferred.succeed(waiter, exit.value)
@@ -89,12 +94,22 @@ export const make = (
             Deferred.failCause(waiter, exit.cause)
         })
 
-    return Effect.suspend(() => {
+    // Runs when the scope closes, after the in-flight fetch (if any) was interrupted; if that fetch had not started
+    // yet, its `onExit` never runs, so the waiters are released here.
+    const close = Effect.suspend(() => {
+      closed = true
+      const waiter = inflight
+      inflight = undefined
+      return waiter === undefined ? Effect.void : Deferred.fail(waiter, closedError())
+    })
+
+    const resolve = Effect.suspend(() => {
       if (entry !== undefined && entry.refreshAt === Infinity) return Effect.succeed(entry.identity)
       if (inflight !== undefined) return Deferred.await(inflight)
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (entry !== undefined && now < entry.refreshAt) return Effect.succeed(entry.identity)
         if (inflight !== undefined) return Deferred.await(inflight)
+        if (closed) return Effect.fail(closedError())
         const waiter: Waiter = Deferred.unsafeMake(FiberId.none)
         inflight = waiter
         return fetch.pipe(
@@ -104,4 +119,11 @@ export const make = (
         )
       })
     })
+
+    return Effect.as(Scope.addFinalizer(scope, close), resolve)
+  })
+
+const closedError = (): CredentialsError =>
+  new CredentialsError({
+    message: "the credentials cache was used after the scope of its layer closed; build the layer again"
   })

@@ -16,7 +16,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as fs from "node:fs/promises"
-import { decodePayload, errorCode, fail } from "./credentialsPayload.js"
+import { decodePayload, errorCode, fail, isRecord, own } from "./credentialsPayload.js"
 
 /** Header names whose values must never reach a span attribute or a log. */
 const secretHeaders = ["authorization", "x-aws-ec2-metadata-token"]
@@ -268,7 +268,8 @@ export const fetchImds = (
 /** The `Code` field of an IMDS answer, if it is a short word (so it cannot carry anything else). */
 const codeOf = (text: string): string | undefined => {
   try {
-    const code = (JSON.parse(text) as { readonly Code?: unknown } | null)?.Code
+    const json: unknown = JSON.parse(text)
+    const code = isRecord(json) ? own(json, "Code") : undefined
     return typeof code === "string" && /^[A-Za-z]{1,40}$/.test(code) ? code : undefined
   } catch {
     return undefined

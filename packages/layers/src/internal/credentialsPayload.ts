@@ -18,6 +18,15 @@ export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 /**
+ * A field of a decoded document, if the document itself has it: never one inherited from a prototype (a polluted
+ * `Object.prototype.AccessKeyId` cannot stand in for a missing one).
+ *
+ * @internal
+ */
+export const own = (record: Readonly<Record<string, unknown>>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined
+
+/**
  * Parses an expiration time. A string must be a parseable date (ISO 8601 in practice); the value itself is not
  * repeated in errors.
  *
@@ -68,9 +77,9 @@ export const decodeObject = (
   fields: PayloadFields
 ): Either.Either<AwsCredentialIdentity, string> => {
   if (!isRecord(json)) return Either.left("the response is not a JSON object")
-  const accessKeyId = json.AccessKeyId
-  const secret = json.SecretAccessKey
-  const token = json[fields.sessionToken]
+  const accessKeyId = own(json, "AccessKeyId")
+  const secret = own(json, "SecretAccessKey")
+  const token = own(json, fields.sessionToken)
   const missing: Array<string> = []
   if (typeof accessKeyId !== "string" || accessKeyId === "") missing.push("AccessKeyId")
   if (typeof secret !== "string" || secret === "") missing.push("SecretAccessKey")
@@ -78,7 +87,7 @@ export const decodeObject = (
   if (missing.length > 0) return Either.left(`the response has no valid ${missing.join(", ")}`)
   const secretAccessKey = Redacted.make(secret as string)
   const sessionToken = typeof token === "string" && token !== "" ? Redacted.make(token) : undefined
-  return Either.map(parseExpiration(json.Expiration), (expiration) => ({
+  return Either.map(parseExpiration(own(json, "Expiration")), (expiration) => ({
     accessKeyId: accessKeyId as string,
     secretAccessKey,
     ...(sessionToken === undefined ? {} : { sessionToken }),

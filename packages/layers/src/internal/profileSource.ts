@@ -64,17 +64,18 @@ export const fetch = (settings: ProfileSettings): Effect.Effect<AwsCredentialIde
     }
     const fromCredentials = credentialsText === undefined
       ? undefined
-      : SharedIni.parse(credentialsText)[settings.profile]
+      : SharedIni.parse(credentialsText).get(settings.profile)
     const fromConfig = configText === undefined ?
       undefined :
-      SharedIni.configProfiles(SharedIni.parse(configText))[settings.profile]
+      SharedIni.configProfiles(SharedIni.parse(configText)).get(settings.profile)
     if (fromCredentials === undefined && fromConfig === undefined) {
       return yield* Effect.fail(fail(source, `profile "${settings.profile}" not found in ${files}`))
     }
-    const profile: SharedIni.Section = { ...fromConfig, ...fromCredentials }
+    const profile = SharedIni.merge(fromConfig, fromCredentials)
     const name = `profile "${settings.profile}"`
     for (const [key, what] of unsupported) {
-      if (profile[key] !== undefined && profile[key] !== "") {
+      const value = profile.get(key)
+      if (value !== undefined && value !== "") {
         return yield* Effect.fail(fail(
           source,
           `${name} ${what}, which needs an AWS service call; use Credentials.layerProvider with a provider from ` +
@@ -82,8 +83,8 @@ export const fetch = (settings: ProfileSettings): Effect.Effect<AwsCredentialIde
         ))
       }
     }
-    const accessKeyId = profile.aws_access_key_id
-    const secretAccessKey = profile.aws_secret_access_key
+    const accessKeyId = profile.get("aws_access_key_id")
+    const secretAccessKey = profile.get("aws_secret_access_key")
     if (accessKeyId !== undefined || secretAccessKey !== undefined) {
       if (accessKeyId === undefined || accessKeyId === "") {
         return yield* Effect.fail(fail(source, `${name} has aws_secret_access_key but no aws_access_key_id`))
@@ -91,14 +92,14 @@ export const fetch = (settings: ProfileSettings): Effect.Effect<AwsCredentialIde
       if (secretAccessKey === undefined || secretAccessKey === "") {
         return yield* Effect.fail(fail(source, `${name} has aws_access_key_id but no aws_secret_access_key`))
       }
-      const sessionToken = profile.aws_session_token
+      const sessionToken = profile.get("aws_session_token")
       return {
         accessKeyId,
         secretAccessKey: Redacted.make(secretAccessKey),
         ...(sessionToken === undefined || sessionToken === "" ? {} : { sessionToken: Redacted.make(sessionToken) })
       }
     }
-    const command = profile.credential_process
+    const command = profile.get("credential_process")
     if (command !== undefined && command !== "") {
       return yield* CredentialProcess.run(source, settings.profile, command, settings.processTimeout)
     }

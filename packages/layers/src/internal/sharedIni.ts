@@ -1,14 +1,18 @@
 /**
  * The shared AWS configuration files (`~/.aws/credentials`, `~/.aws/config`): parsing and profile lookup.
  *
+ * Section names and keys are text from a file, so they live in `Map`s, never as the keys of ordinary objects: a
+ * `[__proto__]` section or a `constructor =` line is data like any other, and looking up a profile that is not
+ * there finds nothing (not `Object.prototype.toString`).
+ *
  * @internal
  */
 
 /** @internal */
-export type Section = Readonly<Record<string, string>>
+export type Section = ReadonlyMap<string, string>
 
 /** @internal */
-export type Sections = Readonly<Record<string, Section>>
+export type Sections = ReadonlyMap<string, Section>
 
 const sectionHeader = /^\s*\[([^\]]*)\]/
 const inlineComment = /(^|\s)[;#]/
@@ -16,13 +20,14 @@ const inlineComment = /(^|\s)[;#]/
 /**
  * Parses an INI document as the AWS CLI writes it. Comments start with `#` or `;` (at the start of a line, or after
  * whitespace); an indented line after `key =` with an empty value is a sub-property stored as `key.sub`. Lines that
- * do not parse are skipped: they are never quoted back, since they may hold secrets.
+ * do not parse are skipped: they are never quoted back, since they may hold secrets. A section that appears twice is
+ * merged, later keys winning.
  *
  * @internal
  */
 export const parse = (text: string): Sections => {
-  const sections: Record<string, Record<string, string>> = {}
-  let current: Record<string, string> | undefined
+  const sections = new Map<string, Map<string, string>>()
+  let current: Map<string, string> | undefined
   let parent: string | undefined
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.split(inlineComment)[0]
@@ -30,7 +35,11 @@ export const parse = (text: string): Sections => {
     const header = sectionHeader.exec(line)
     if (header !== null) {
       const name = header[1].trim()
-      current = sections[name] ?? (sections[name] = {})
+      current = sections.get(name)
+      if (current === undefined) {
+        current = new Map()
+        sections.set(name, current)
+      }
       parent = undefined
       continue
     }
@@ -42,30 +51,41 @@ export const parse = (text: string): Sections => {
     if (key === "") continue
     const indented = /^\s/.test(line)
     if (indented && parent !== undefined) {
-      current[`${parent}.${key}`] = value
+      current.set(`${parent}.${key}`, value)
       continue
     }
     parent = value === "" ? key : undefined
-    current[key] = value
+    current.set(key, value)
   }
   return sections
 }
 
 /**
- * The profiles of a config file: `[profile name]` sections, and `[default]`. Other sections (`[sso-session x]`,
- * `[services x]`) are not profiles.
+ * The profiles of a config file: `[profile name]` sections, and `[default]` (which `[profile default]` extends).
+ * Other sections (`[sso-session x]`, `[services x]`) are not profiles.
  *
  * @internal
  */
 export const configProfiles = (sections: Sections): Sections => {
-  const profiles: Record<string, Section> = {}
-  if (sections.default !== undefined) profiles.default = sections.default
-  for (const name of Object.keys(sections)) {
+  const profiles = new Map<string, Section>()
+  const fallback = sections.get("default")
+  if (fallback !== undefined) profiles.set("default", fallback)
+  for (const [name, section] of sections) {
     const match = /^profile\s+(.+)$/.exec(name)
-    if (match !== null) profiles[match[1].trim()] = { ...profiles[match[1].trim()], ...sections[name] }
+    if (match === null) continue
+    const profile = match[1].trim()
+    profiles.set(profile, merge(profiles.get(profile), section))
   }
   return profiles
 }
+
+/**
+ * The settings of `base` overridden by those of `override` (either may be missing).
+ *
+ * @internal
+ */
+export const merge = (base: Section | undefined, override: Section | undefined): Section =>
+  new Map([...(base ?? []), ...(override ?? [])])
 
 /**
  * Expands a leading `~` to the home directory.
