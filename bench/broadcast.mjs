@@ -1,4 +1,4 @@
-// The broadcast benchmark of issue 6: our client's `broadcast` of one 1 KiB message to N connections of
+// The broadcast benchmark: our client's `broadcast` of one 1 KiB message to N connections of
 // @effect-apigw/emulator (10,000 in the full run). Three processes besides this one, so no process holds more than
 // N sockets: the emulator, the fleet of N `ws` clients, and a fresh sender process running `api.broadcast` twice (a first,
 // then a warm one). Environment: BENCH_BROADCAST_TIMES (broadcasts per sender, default 2), BENCH_CONCURRENCY (the

@@ -2,7 +2,7 @@
 // - modules/: each client adapter and minimal program as it runs from an installed node_modules: the file itself
 //   compiled, every package left as an import, ours included (bench/install.mjs installs our packed tarballs into
 //   bench/node_modules). All clients are run this way for throughput, CPU, memory and the "node_modules" cold start.
-// - bundle/: each minimal program bundled exactly as issue 6 says (esbuild --bundle --minify --platform=node
+// - bundle/: each minimal program bundled as a Lambda deployment would be (esbuild --bundle --minify --platform=node
 //   --format=esm --main-fields=module,main); its gzip (level 6) size is the "bundle" row.
 // - bundle-run/: the same bundles plus a `require` shim banner, so CommonJS dependencies (aws-lite) can run as ESM,
 //   for the "bundle" cold start.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The benchmark of issue 6: our client against its peers, each in a fresh process, rounds interleaved, against a
+// The benchmark: our client against its peers, each in a fresh process, rounds interleaved, against a
 // keep-alive node:http server in its own process. `node bench/run.mjs` (full, a few minutes on 2 cores) or
 // `node bench/run.mjs --smoke` (a few requests per client, one round, no thresholds, for CI).
 // Options: --rounds N, --requests N (calls at 64 in flight), --requests1 N (calls at 1 in flight), --warmup N,
@@ -372,7 +372,7 @@ export const render = (report) => {
         [`broadcast to ${b.connections} < 1 s, warm (s)`, seconds(b.runs.at(-1)).median, (x) => x < 1]
       )
     }
-    lines.push("Targets of issue 6 (reported, not enforced): ours as a ratio of medians.")
+    lines.push("Targets (reported, not enforced): ours as a ratio of medians.")
     lines.push("")
     lines.push("| target | ratio | |\n|---|---:|---|")
     for (const [label, value, ok] of targets) {

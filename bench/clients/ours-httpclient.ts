@@ -1,4 +1,4 @@
-// Our client on an `HttpClient`, as DESIGN.md's contract wires it: `ApiGatewayManagementApi.layer` with
+// Our client on an `HttpClient`, as the documented quick start wires it: `ApiGatewayManagementApi.layer` with
 // `Http.layer` (@effect/platform's Node HttpClient, carrying our lean transport), `runPromise` per call.
 import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
 import * as Credentials from "@effect-apigw/layers/Credentials"
