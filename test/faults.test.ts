@@ -278,4 +278,42 @@ describe.each(wirings)("fault injection, %s", (_name, wire) => {
       assert.strictEqual(s.count(), 170)
       return Exit.void
     }))
+
+  scenario(
+    "a server that echoes the request in its errors: neither the token nor the signature is quoted",
+    () =>
+      Effect.gen(function*() {
+        const signatures: Array<string> = []
+        const s = yield* serve((req, res, n) => {
+          signatures.push(/Signature=([0-9a-f]+)/.exec(String(req.headers["authorization"]))?.[1] ?? "none")
+          const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`]
+          for (let i = 0; i < req.rawHeaders.length; i += 2) {
+            lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`)
+          }
+          const echo = lines.join("\r\n")
+          if (n === 1) res.writeHead(502, { "content-type": "text/plain" }).end(echo)
+          else if (n === 2) json(res, 500, { message: echo })
+          else if (n === 3) {
+            json(res, 403, { message: echo }, { "x-amzn-requestid": String(req.headers["x-amz-security-token"]) })
+          } else json(res, 200, { connectedAt: echo, identity: req.headers })
+        })
+        const errors: Array<unknown> = []
+        for (const call of [post, post, post, get]) {
+          errors.push(yield* Effect.flip(call.pipe(Effect.provide(client(s.url, { maxAttempts: 1 })))))
+        }
+        assert.deepStrictEqual(errors.map((e: any) => e._tag), [
+          "UnexpectedResponseError",
+          "UnexpectedResponseError",
+          "ForbiddenException",
+          "UnexpectedResponseError"
+        ])
+        assert.strictEqual(signatures.length, 4)
+        const printed = errors.flatMap((e: any) => [String(e), JSON.stringify(e), e.message, e.stack ?? ""]).join("\n")
+        for (const secret of [TOKEN, ...signatures]) {
+          for (let i = 0; i + 16 <= secret.length; i++) assert.notInclude(printed, secret.slice(i, i + 16))
+        }
+        assert.include(printed, "[redacted]")
+        return Exit.fail(errors)
+      })
+  )
 })

@@ -52,7 +52,8 @@ import {
   errorFromResponse,
   metadataOf,
   type ModelledCode,
-  type RawResponse
+  type RawResponse,
+  scrubError
 } from "./internal/response.js"
 import { backoff, classify, mayBeSkew, retryAfterMillis, RetryBudget, serverTime } from "./internal/retry.js"
 import * as Send from "./internal/send.js"
@@ -166,11 +167,15 @@ export interface BroadcastResult {
  * @category models
  */
 export interface BroadcastRequest<IE = never, IR = never, GE = never, GR = never> {
-  /** The ids, as any iterable or a `Stream` (read as the broadcast goes, never all at once). */
+  /**
+   * The ids, as any iterable or a `Stream` (read as the broadcast goes, never all at once). Each one read ends as
+   * exactly one outcome: a value that is not a valid connection id (`undefined`, `""`, ...) as failed, as given, with
+   * an `InvalidInputError`.
+   */
   readonly ConnectionIds: Iterable<string> | Stream.Stream<string, IE, IR>
   /** The message, encoded once for all connections. */
   readonly Data: Data
-  /** Posts in flight at most (default {@link DEFAULT_BROADCAST_CONCURRENCY}). */
+  /** Posts in flight at most: 1 to {@link MAX_BROADCAST_CONCURRENCY} (default {@link DEFAULT_BROADCAST_CONCURRENCY}). */
   readonly concurrency?: number | undefined
   /** Run for each id that answered Gone, as it happens (e.g. to delete it from the store). */
   readonly onGone?: ((connectionId: string) => Effect.Effect<unknown, GE, GR>) | undefined
@@ -193,6 +198,14 @@ export type BroadcastError = InvalidInputError | PayloadTooLargeException | Broa
 export const DEFAULT_BROADCAST_CONCURRENCY = 32
 
 /**
+ * The most posts a broadcast may have in flight: a larger `concurrency` is an `InvalidInputError`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_BROADCAST_CONCURRENCY = 10_000
+
+/**
  * The client.
  *
  * @since 0.1.0
@@ -212,8 +225,10 @@ export interface ApiGatewayManagementApiService {
     input: DeleteConnectionRequest
   ) => Effect.Effect<DeleteConnectionOutput, DeleteConnectionError>
   /**
-   * Sends one message to many connections with bounded concurrency; throttling slows the whole broadcast down, an
-   * endpoint that keeps failing stops it with `BroadcastAbortedError`, and interruption stops every post in flight.
+   * Sends one message to many connections with bounded concurrency; an endpoint that throttles slows the whole
+   * broadcast down, a connection that cannot take more (429 for it alone) is retried on its own and then reported
+   * failed, an endpoint that keeps failing stops it with `BroadcastAbortedError`, and interruption stops every post
+   * in flight.
    */
   readonly broadcast: <IE = never, IR = never, GE = never, GR = never>(
     input: BroadcastRequest<IE, IR, GE, GR>
@@ -258,7 +273,10 @@ export interface Options {
   readonly region?: string | undefined
   /** Attempts per call, retries included (default 3; 1 turns retries off). */
   readonly maxAttempts?: number | undefined
-  /** Time limit of each attempt, response body included (default 10 seconds; real time, not the Effect `Clock`). */
+  /**
+   * Time limit of each attempt, response body included (default 10 seconds, at most 2^31 - 1 ms; real time, not the
+   * Effect `Clock`).
+   */
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** `Data` larger than this fails with `PayloadTooLargeException` before sending (default 131072; `false`: off). */
   readonly maxPayloadBytes?: number | false | undefined
@@ -344,13 +362,28 @@ export const makeBroadcast = (
   maxPayloadBytes: number | false = MAX_PAYLOAD_BYTES
 ): Pick<ApiGatewayManagementApiService, "broadcast" | "broadcastStream"> => {
   const check = (input: BroadcastRequest<any, any, any, any>): InvalidInputError | undefined => {
-    const concurrency = input?.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      return invalid("concurrency", `${concurrency} is not a whole number of at least 1`)
+    if (typeof input !== "object" || input === null) {
+      return invalid("input", `expected an object with ConnectionIds and Data, got ${Input.describeType(input)}`)
     }
-    const ids = input.ConnectionIds
+    const concurrency: unknown = input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY
+    if (
+      typeof concurrency !== "number" || !Number.isInteger(concurrency) || concurrency < 1 ||
+      concurrency > MAX_BROADCAST_CONCURRENCY
+    ) {
+      return invalid(
+        "concurrency",
+        `${Input.describeValue(concurrency)} is not a whole number from 1 to ${MAX_BROADCAST_CONCURRENCY}`
+      )
+    }
+    const ids: unknown = input.ConnectionIds
     if (ids === null || typeof ids !== "object" || !(Symbol.iterator in ids || Stream.StreamTypeId in ids)) {
-      return invalid("ConnectionIds", "expected an iterable or a Stream of connection ids")
+      return invalid(
+        "ConnectionIds",
+        `expected an iterable or a Stream of connection ids, got ${Input.describeType(ids)}`
+      )
+    }
+    if (input.onGone !== undefined && typeof input.onGone !== "function") {
+      return invalid("onGone", `expected a function returning an Effect, got ${Input.describeType(input.onGone)}`)
     }
     return undefined
   }
@@ -401,11 +434,26 @@ export const makeBroadcast = (
 export const noPaginatorsOrWaiters: Pick<ApiGatewayManagementApiService, "canPaginate" | "getPaginator" | "getWaiter"> =
   {
     canPaginate: () => false,
-    getPaginator: (operation) => Effect.fail(new OperationNotPageableError({ operation: String(operation) })),
-    getWaiter: (waiterName) => Effect.fail(new WaiterDoesNotExistError({ waiterName: String(waiterName) }))
+    getPaginator: (operation) =>
+      Effect.fail(
+        new OperationNotPageableError({
+          operation: typeof operation === "string" ? operation : Input.describeValue(operation)
+        })
+      ),
+    getWaiter: (waiterName) =>
+      Effect.fail(
+        new WaiterDoesNotExistError({
+          waiterName: typeof waiterName === "string" ? waiterName : Input.describeValue(waiterName)
+        })
+      )
   }
 
 const configError = (option: string, description: string) => new ConfigurationError({ option, description })
+
+/** The headers of a call's latest attempt, as signed. */
+interface Sent {
+  headers: Record<string, string> | undefined
+}
 
 const escapeQuery = (value: string): string => Endpoint.encodeSegment(value) ?? ""
 
@@ -438,29 +486,85 @@ export const makeTransport = (
 ): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpTransport.HttpTransport | AwsCredentials> =>
   Effect.flatMap(HttpTransport.HttpTransport, (transport) => makeWith(options, Send.fromTransport(transport)))
 
+/**
+ * The longest `requestTimeout`: timers of longer delays (about 24.8 days) fire at once, which would time every
+ * request out.
+ */
+const MAX_TIMEOUT_MILLIS = 2 ** 31 - 1
+
+interface CheckedOptions {
+  readonly endpoint: Endpoint.Endpoint
+  readonly maxAttempts: number
+  readonly requestTimeout: Duration.Duration
+  readonly maxPayloadBytes: number | false
+  readonly retrySchedule: Schedule.Schedule<unknown, RetryableError> | undefined
+}
+
+/**
+ * Checks every option, whatever its runtime type (options come from JavaScript and from the environment too): a
+ * wrong one is a `ConfigurationError` naming it, never a crash.
+ */
+const checkOptions = (options: Options): Either.Either<CheckedOptions, ConfigurationError> => {
+  if (typeof options !== "object" || options === null) {
+    return Either.left(
+      configError("options", `expected an object with an endpoint, got ${Input.describeType(options)}`)
+    )
+  }
+  const endpoint = Endpoint.parse(options.endpoint, options.region)
+  if (Either.isLeft(endpoint)) return Either.left(endpoint.left)
+  const maxAttempts = options.maxAttempts ?? 3
+  if (typeof maxAttempts !== "number" || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+    return Either.left(
+      configError("maxAttempts", `${Input.describeValue(maxAttempts)} is not a whole number of at least 1`)
+    )
+  }
+  // `decodeUnknown` answers None for anything it cannot read, whatever its type.
+  const timeoutOption = Duration.decodeUnknown(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
+  if (
+    Option.isNone(timeoutOption) || !Duration.greaterThan(timeoutOption.value, Duration.zero) ||
+    !Duration.isFinite(timeoutOption.value) || Duration.toMillis(timeoutOption.value) > MAX_TIMEOUT_MILLIS
+  ) {
+    return Either.left(
+      configError(
+        "requestTimeout",
+        `${Input.describeValue(options.requestTimeout)} is not a positive duration of at most ${MAX_TIMEOUT_MILLIS} ms`
+      )
+    )
+  }
+  const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
+  if (
+    maxPayloadBytes !== false &&
+    (typeof maxPayloadBytes !== "number" || !Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 0)
+  ) {
+    return Either.left(
+      configError("maxPayloadBytes", `${Input.describeValue(maxPayloadBytes)} is not a whole number of bytes or false`)
+    )
+  }
+  const retrySchedule = options.retrySchedule
+  if (retrySchedule !== undefined && !Schedule.isSchedule(retrySchedule)) {
+    return Either.left(configError("retrySchedule", `expected a Schedule, got ${Input.describeType(retrySchedule)}`))
+  }
+  return Either.right({
+    endpoint: endpoint.right,
+    maxAttempts,
+    requestTimeout: timeoutOption.value,
+    maxPayloadBytes,
+    retrySchedule
+  })
+}
+
 const makeWith = (
   options: Options,
   sendFor: (context: Send.SendContext) => Send.Send
 ): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, AwsCredentials> =>
   Effect.gen(function*() {
-    const endpoint = yield* Endpoint.parse(options.endpoint, options.region)
-    const maxAttempts = options.maxAttempts ?? 3
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      return yield* configError("maxAttempts", `${maxAttempts} is not a whole number of at least 1`)
-    }
-    const timeoutOption = Duration.decodeUnknown(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
-    if (
-      Option.isNone(timeoutOption) || !Duration.greaterThan(timeoutOption.value, Duration.zero) ||
-      !Duration.isFinite(timeoutOption.value)
-    ) {
-      return yield* configError("requestTimeout", `${String(options.requestTimeout)} is not a positive duration`)
-    }
-    const requestTimeout = timeoutOption.value
-    const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
-    if (maxPayloadBytes !== false && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 0)) {
-      return yield* configError("maxPayloadBytes", `${maxPayloadBytes} is not a whole number of bytes`)
-    }
+    const checked = checkOptions(options)
+    if (Either.isLeft(checked)) return yield* checked.left
+    const { endpoint, maxAttempts, maxPayloadBytes, requestTimeout, retrySchedule: schedule } = checked.right
     const credentials = yield* AwsCredentials
+    if (typeof credentials !== "object" || credentials === null || !Effect.isEffect(credentials.resolve)) {
+      return yield* configError("AwsCredentials", "the credentials service has no resolve effect")
+    }
     const budget = new RetryBudget()
     const hostname = endpoint.host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")
     const portMatch = /:(\d+)$/.exec(endpoint.host)
@@ -491,13 +595,17 @@ const makeWith = (
         })
     })
 
-    /** One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. */
+    /**
+     * One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. The signed
+     * headers are left in `sent`, for scrubbing what an error response quotes of them.
+     */
     const attempt = (
       method: "POST" | "GET" | "DELETE",
       path: string,
       body: Uint8Array | undefined,
       bodyHash: string | undefined,
-      metadata: ResponseMetadata
+      metadata: ResponseMetadata,
+      sent: Sent
     ): Effect.Effect<RawResponse, TransportError | CredentialsError | UnexpectedResponseError> =>
       Effect.flatMap(credentials.resolve, (identity) =>
         Effect.clockWith(
@@ -518,6 +626,7 @@ const makeWith = (
             }
             // The HTTP client sets Host itself, from the URL: the same value.
             delete signed.host
+            sent.headers = signed
             return send(method, path, signed, body, metadata)
           }
         ))
@@ -568,6 +677,7 @@ const makeWith = (
       retryThrottling = true,
       bodyHash?: string
     ): Effect.Effect<A, E> => {
+      const sent: Sent = { headers: undefined }
       const loop = (
         attempts: number,
         totalRetryDelay: number,
@@ -593,23 +703,26 @@ const makeWith = (
                   loop(attempts + 1, totalRetryDelay + retry.delay, spent + retry.cost, skewCorrected)
             )
           })
-        return Effect.matchEffect(attempt(method, path, body, bodyHash, { attempts, totalRetryDelay }), {
+        return Effect.matchEffect(attempt(method, path, body, bodyHash, { attempts, totalRetryDelay }, sent), {
           onSuccess: (response) => {
             const metadata = metadataOf(response, attempts, totalRetryDelay)
             if (response.status >= 200 && response.status < 300) {
               budget.release(spent === 0 ? 1 : spent)
-              return onSuccess(response, metadata)
+              const output = onSuccess(response, metadata)
+              return Either.isRight(output) ? output : Either.left(scrubError(output.left, sent.headers))
             }
-            return retryOrFail(errorFromResponse(response, allowed, metadata), response)
+            return retryOrFail(errorFromResponse(response, allowed, metadata, sent.headers), response)
           },
-          onFailure: (error) => error._tag === "CredentialsError" ? Effect.fail(error) : retryOrFail(error, undefined)
+          onFailure: (error) =>
+            error._tag === "CredentialsError"
+              ? Effect.fail(error)
+              : retryOrFail(scrubError(error, sent.headers), undefined)
         })
       }
       // `allowed` keeps the mapped errors within the operation's union.
       return loop(1, 0, 0, false) as Effect.Effect<A, any>
     }
 
-    const schedule = options.retrySchedule
     /** Runs an operation in its span, with a fresh driver of the custom retry schedule, if any. */
     const operation = <A extends { readonly $metadata: ResponseMetadata }, E>(
       name: string,
@@ -834,10 +947,18 @@ export const layerConfig = (
 ): Layer.Layer<ApiGatewayManagementApi, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
   Layer.effect(
     ApiGatewayManagementApi,
-    Config.unwrap<Options>(config as Config.Config.Wrap<Options>).pipe(
-      Effect.mapError((error) => configError("config", String(error))),
-      Effect.flatMap(make)
-    )
+    Effect.suspend(() => {
+      let unwrapped: Config.Config<Options>
+      try {
+        unwrapped = Config.unwrap<Options>(config as Config.Config.Wrap<Options>)
+      } catch {
+        return Effect.fail(configError("config", `expected a Config of the options, got ${Input.describeType(config)}`))
+      }
+      return unwrapped.pipe(
+        Effect.mapError((error) => configError("config", String(error))),
+        Effect.flatMap(make)
+      )
+    })
   )
 
 /**

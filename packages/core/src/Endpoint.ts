@@ -29,7 +29,19 @@ const EXECUTE_API_HOST = /^[a-z0-9-]+\.execute-api(?:-fips)?\.([a-z0-9-]+)\.(?:v
 const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+-\d+$/
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 
+const MAX_LENGTH = 2048
+
 const fail = (option: string, description: string) => Either.left(new ConfigurationError({ option, description }))
+
+/** The type of a value of the wrong type, for a message: never calls the value's own code. */
+const kind = (u: unknown): string =>
+  u === null || u === undefined ?
+    String(u) :
+    Array.isArray(u) ?
+    "an array" :
+    typeof u === "object" ?
+    "an object" :
+    `a ${typeof u}`
 
 /**
  * Reads the region from an `execute-api` host name, if it is one.
@@ -50,7 +62,18 @@ export const regionFromHost = (hostname: string): string | undefined =>
  * @category constructors
  */
 export const parse = (input: string | URL, region?: string): Either.Either<Endpoint, ConfigurationError> => {
-  const raw = (typeof input === "string" ? input : input.href).trim()
+  // Options come from JavaScript and the environment too (`process.env.APIGW_ENDPOINT!` is `undefined` when unset).
+  if (typeof input !== "string" && !(input instanceof URL)) {
+    return fail("endpoint", `expected a string or a URL, got ${kind(input)}`)
+  }
+  if (region !== undefined && typeof region !== "string") {
+    return fail("region", `expected a string, got ${kind(region)}`)
+  }
+  const href = typeof input === "string" ? input : input.href
+  if (href.length > MAX_LENGTH) {
+    return fail("endpoint", `is ${href.length} characters; at most ${MAX_LENGTH} are accepted`)
+  }
+  const raw = href.trim()
   if (raw === "") return fail("endpoint", "the endpoint is empty")
   const scheme = SCHEME.exec(raw)?.[1]?.toLowerCase()
   if (scheme === undefined) {

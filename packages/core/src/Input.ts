@@ -50,14 +50,39 @@ export const connectionIdSegment = (connectionId: unknown): Either.Either<string
     Either.right(segment)
 }
 
-const describeType = (u: unknown): string =>
-  u === null
-    ? "null"
-    : Array.isArray(u)
-    ? "an array"
-    : typeof u === "object"
-    ? `a ${u.constructor?.name ?? "object"}`
-    : `a ${typeof u}`
+/**
+ * What a value is, for an error message: never calls the value's own code (a `toString`, a getter) and never throws,
+ * whatever the value.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const describeType = (u: unknown): string => {
+  if (u === null) return "null"
+  if (Array.isArray(u)) return "an array"
+  if (typeof u !== "object") return `a ${typeof u}`
+  let tag: string
+  try {
+    // Reads `Symbol.toStringTag`, which a getter or a proxy could make throw.
+    tag = Object.prototype.toString.call(u).slice(8, -1)
+  } catch {
+    tag = "Object"
+  }
+  return tag === "Object" ? "an object" : `a ${tag}`
+}
+
+/**
+ * A value shown in an error message: strings and numbers as such (strings cut at 64 characters), anything else by
+ * its type. Never throws, whatever the value (a `Symbol`, an object without a prototype, a throwing `toString`).
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const describeValue = (u: unknown): string => {
+  if (typeof u === "string") return JSON.stringify(u.length > 64 ? u.slice(0, 61) + "..." : u)
+  if (typeof u === "number" || typeof u === "boolean" || typeof u === "bigint" || u === undefined) return String(u)
+  return describeType(u)
+}
 
 const encoder = new TextEncoder()
 // Node's Buffer.from takes small strings from a shared pool: a third of TextEncoder's cost, the same bytes (lone
@@ -74,24 +99,72 @@ const bytesOf = (data: Exclude<DataType, Blob | string>): Uint8Array =>
     new Uint8Array(data.buffer, data.byteOffset, data.byteLength) :
     new Uint8Array(data)
 
+const tooLarge = (size: string, maxPayloadBytes: number) =>
+  Either.left(
+    new PayloadTooLargeException({
+      Message: `Data is ${size} bytes; the limit is ${maxPayloadBytes} bytes (not sent)`,
+      $metadata: { attempts: 0, totalRetryDelay: 0 }
+    })
+  )
+
 const checkSize = (
   bytes: Uint8Array,
   maxPayloadBytes: number | false
 ): Either.Either<Uint8Array, PayloadTooLargeException> =>
   maxPayloadBytes !== false && bytes.byteLength > maxPayloadBytes ?
-    Either.left(
-      new PayloadTooLargeException({
-        Message: `Data is ${bytes.byteLength} bytes; the limit is ${maxPayloadBytes} bytes (not sent)`,
-        $metadata: { attempts: 0, totalRetryDelay: 0 }
-      })
-    ) :
+    tooLarge(String(bytes.byteLength), maxPayloadBytes) :
     Either.right(bytes)
+
+/** The UTF-8 size of a string, without encoding it. */
+const utf8Length: (text: string) => number = typeof Buffer === "function" ?
+  (text) => Buffer.byteLength(text, "utf8") :
+  (text) => {
+    let size = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c < 0x80) size += 1
+      else if (c < 0x800) size += 2
+      else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+        const next = text.charCodeAt(i + 1)
+        if (next >= 0xdc00 && next < 0xe000) {
+          size += 4
+          i++
+        } else size += 3
+      } else size += 3
+    }
+    return size
+  }
+
+/**
+ * A string as UTF-8, its size checked first when that needs no encoding: each UTF-16 unit is 1 to 3 bytes, so a string
+ * longer than the limit is too large whatever it holds, and one of at most a third of it fits.
+ */
+const checkString = (
+  text: string,
+  maxPayloadBytes: number | false
+): Either.Either<Uint8Array, PayloadTooLargeException> => {
+  if (maxPayloadBytes === false || text.length * 3 <= maxPayloadBytes) return Either.right(utf8(text))
+  if (text.length > maxPayloadBytes) return tooLarge(String(utf8Length(text)), maxPayloadBytes)
+  return checkSize(utf8(text), maxPayloadBytes)
+}
+
+/** A Blob's declared size, or `undefined` when it cannot be read (an object made to pass as a Blob). */
+const blobSize = (blob: Blob): number | undefined => {
+  try {
+    const size = blob.size
+    return typeof size === "number" && size >= 0 ? size : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Checks `Data` and returns its bytes (strings as UTF-8; binary data as is, not copied): anything but a string,
  * `ArrayBuffer`, `ArrayBufferView` or `Blob` is an `InvalidInputError`; more than `maxPayloadBytes` bytes a
- * `PayloadTooLargeException` with `$metadata.attempts` 0. Only a `Blob` is read asynchronously: everything else
- * answers with an `Either` (itself an `Effect`), on the hot path of every post.
+ * `PayloadTooLargeException` with `$metadata.attempts` 0. Every size that is known without reading is checked before
+ * anything is read or encoded (a `Blob`'s `size`, a string's length); the bytes read are checked again. Only a `Blob`
+ * is read asynchronously: everything else answers with an `Either` (itself an `Effect`), on the hot path of every
+ * post.
  *
  * @since 0.1.0
  * @category validation
@@ -100,7 +173,7 @@ export const data = (
   value: unknown,
   maxPayloadBytes: number | false
 ): Effect.Effect<Uint8Array, InvalidInputError | PayloadTooLargeException> => {
-  if (typeof value === "string") return checkSize(utf8(value), maxPayloadBytes)
+  if (typeof value === "string") return checkString(value, maxPayloadBytes)
   if (!isData(value)) {
     return Either.left(
       invalid("Data", `expected a string, Uint8Array, ArrayBuffer, ArrayBufferView or Blob, got ${describeType(value)}`)
@@ -109,10 +182,19 @@ export const data = (
   if (typeof Blob === "undefined" || !(value instanceof Blob)) {
     return checkSize(bytesOf(value as Exclude<DataType, Blob | string>), maxPayloadBytes)
   }
+  const size = blobSize(value)
+  if (size === undefined) return Either.left(invalid("Data", "the Blob has no readable size"))
+  if (maxPayloadBytes !== false && size > maxPayloadBytes) return tooLarge(String(size), maxPayloadBytes)
   return Effect.tryPromise({
     try: () => value.arrayBuffer(),
     catch: () => invalid("Data", "the Blob could not be read")
-  }).pipe(Effect.flatMap((buffer) => checkSize(new Uint8Array(buffer), maxPayloadBytes)))
+  }).pipe(
+    Effect.flatMap((buffer): Effect.Effect<Uint8Array, InvalidInputError | PayloadTooLargeException> =>
+      buffer instanceof ArrayBuffer ?
+        checkSize(new Uint8Array(buffer), maxPayloadBytes) :
+        Either.left(invalid("Data", "the Blob could not be read"))
+    )
+  )
 }
 
 /**
@@ -169,7 +251,7 @@ export const presignTarget = (input: unknown): Either.Either<PresignTarget, Inva
     return Either.left(invalid("ClientMethod", `expected one of ${Object.keys(PRESIGN_METHODS).join(", ")}`))
   }
   const method = request.HttpMethod ?? PRESIGN_METHODS[clientMethod as keyof typeof PRESIGN_METHODS]
-  if (typeof method !== "string" || !/^[A-Za-z]+$/.test(method)) {
+  if (typeof method !== "string" || method.length > 32 || !/^[A-Za-z]+$/.test(method)) {
     return Either.left(invalid("HttpMethod", "expected an HTTP method name such as GET"))
   }
   const expiresIn = request.ExpiresIn ?? 3600
@@ -177,7 +259,10 @@ export const presignTarget = (input: unknown): Either.Either<PresignTarget, Inva
     typeof expiresIn !== "number" || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY
   ) {
     return Either.left(
-      invalid("ExpiresIn", `${String(expiresIn)} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
+      invalid(
+        "ExpiresIn",
+        `${describeValue(expiresIn)} is not a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`
+      )
     )
   }
   return Either.map(connectionIdSegment(request.Params?.ConnectionId), (segment) => ({

@@ -29,6 +29,7 @@ import * as ApiGatewayManagementApi from "./ApiGatewayManagementApi.js"
 import type { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
 import type * as HttpTransport from "./HttpTransport.js"
+import * as Input from "./Input.js"
 
 /**
  * `CONNECT` for `$connect`, `DISCONNECT` for `$disconnect`, `MESSAGE` for every other route.
@@ -139,6 +140,10 @@ const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?
 
 const fail = (option: string, description: string) => Either.left(new ConfigurationError({ option, description }))
 
+/** A value of the event, for a message: JSON for strings and numbers, the type for anything else (never throws). */
+const show = (u: unknown): string =>
+  typeof u === "string" || typeof u === "number" ? JSON.stringify(u) : Input.describeValue(u)
+
 /**
  * Whether a `domainName` is a local emulator's: a host with an explicit port (API Gateway never sends one),
  * `localhost` or a loopback address.
@@ -197,16 +202,27 @@ export const endpointFromEvent = (
   event: WebSocketEvent,
   options?: EndpointOptions
 ): Either.Either<string, ConfigurationError> => {
-  const context: Partial<RequestContext> | undefined = event?.requestContext
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    return fail("options", `expected an object, got ${Input.describeType(options)}`)
+  }
+  if (options?.region !== undefined && typeof options.region !== "string") {
+    return fail("region", `expected a string, got ${Input.describeType(options.region)}`)
+  }
+  if (options?.basePath !== undefined && typeof options.basePath !== "string") {
+    return fail("basePath", `expected a string, got ${Input.describeType(options.basePath)}`)
+  }
+  const context: Partial<RequestContext> | undefined = typeof event === "object" && event !== null ?
+    event.requestContext :
+    undefined
   if (typeof context !== "object" || context === null) {
     return fail("event", "the event has no requestContext: is it an API Gateway WebSocket event?")
   }
   const { apiId, domainName, stage } = context
   if (typeof domainName !== "string" || !HOST.test(domainName)) {
-    return fail("event", `requestContext.domainName is ${JSON.stringify(domainName)}, not a host name`)
+    return fail("event", `requestContext.domainName is ${show(domainName)}, not a host name`)
   }
   if (typeof stage !== "string" || stage === "") {
-    return fail("event", `requestContext.stage is ${JSON.stringify(stage)}, not a stage name`)
+    return fail("event", `requestContext.stage is ${show(stage)}, not a stage name`)
   }
   const host = domainName.toLowerCase()
   if (isLocalDomain(host)) return Either.right(`http://${host}/${segment(stage)}`)
@@ -217,7 +233,7 @@ export const endpointFromEvent = (
     return Either.right(path === "" ? `https://${host}` : `https://${host}/${path}`)
   }
   if (typeof apiId !== "string" || !/^[a-z0-9]+$/i.test(apiId)) {
-    return fail("event", `requestContext.apiId is ${JSON.stringify(apiId)}, not an API id`)
+    return fail("event", `requestContext.apiId is ${show(apiId)}, not an API id`)
   }
   const region = options?.region
   if (region === undefined || region === "") {
@@ -332,7 +348,19 @@ const optionsFromEvent = (
   options: LayerOptions
 ): Effect.Effect<ApiGatewayManagementApi.Options, ConfigurationError> =>
   Effect.gen(function*() {
+    if (typeof options !== "object" || options === null) {
+      return yield* new ConfigurationError({
+        option: "options",
+        description: `expected an object, got ${Input.describeType(options)}`
+      })
+    }
     const { basePath, region: given, ...clientOptions } = options
+    if (given !== undefined && typeof given !== "string") {
+      return yield* new ConfigurationError({
+        option: "region",
+        description: `expected a string, got ${Input.describeType(given)}`
+      })
+    }
     const host = typeof event?.requestContext?.domainName === "string" ?
       event.requestContext.domainName.toLowerCase() :
       ""

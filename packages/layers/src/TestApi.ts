@@ -15,7 +15,7 @@ import * as Input from "@effect-apigw/core/Input"
 import * as SigV4 from "@effect-apigw/core/SigV4"
 import {
   AwsServiceError,
-  type ConfigurationError,
+  ConfigurationError,
   ForbiddenException,
   GoneException,
   InvalidInputError,
@@ -349,6 +349,77 @@ const toMillis = (time: Date | number) => typeof time === "number" ? time : time
 /** A made-up connection id in the shape API Gateway uses (15 characters and `=`). */
 const makeId = (n: number): string => `Test${n.toString(36).padStart(11, "0")}=`
 
+const configError = (option: string, description: string) => new ConfigurationError({ option, description })
+
+const isOptionalString = (u: unknown) => u === undefined || typeof u === "string"
+
+/** The fake's options, checked as the client checks its own: a wrong one is a `ConfigurationError`, never a crash. */
+const checkOptions = (options: unknown): Either.Either<
+  {
+    readonly endpoint: Endpoint.Endpoint
+    readonly maxPayloadBytes: number | false
+    readonly connections: ReadonlyArray<NewConnection>
+  },
+  ConfigurationError
+> => {
+  if (options === undefined) options = {}
+  if (typeof options !== "object" || options === null) {
+    return Either.left(configError("options", `expected an object, got ${Input.describeType(options)}`))
+  }
+  const { connections, endpoint, maxPayloadBytes = ApiGatewayManagementApi.MAX_PAYLOAD_BYTES, region } =
+    options as Options
+  const parsed = Endpoint.parse(endpoint === undefined ? DEFAULT_ENDPOINT : endpoint, region)
+  if (Either.isLeft(parsed)) return Either.left(parsed.left)
+  if (
+    maxPayloadBytes !== false &&
+    (typeof maxPayloadBytes !== "number" || !Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 0)
+  ) {
+    return Either.left(
+      configError("maxPayloadBytes", `${Input.describeValue(maxPayloadBytes)} is not a whole number of bytes or false`)
+    )
+  }
+  const initial: Array<NewConnection> = []
+  if (connections !== undefined) {
+    if (typeof connections !== "object" || connections === null || !(Symbol.iterator in connections)) {
+      return Either.left(
+        configError("connections", `expected an array of ids or connections, got ${Input.describeType(connections)}`)
+      )
+    }
+    let all: Array<unknown>
+    try {
+      all = Array.from(connections as Iterable<unknown>)
+    } catch {
+      return Either.left(configError("connections", "the iterable threw"))
+    }
+    for (const connection of all) {
+      const entry: unknown = typeof connection === "string" ? { ConnectionId: connection } : connection
+      const bad = checkConnection(entry)
+      if (bad !== undefined) return Either.left(configError("connections", bad))
+      initial.push(entry as NewConnection)
+    }
+  }
+  return Either.right({ endpoint: parsed.right, maxPayloadBytes, connections: initial })
+}
+
+/** What is wrong with a connection to add, if anything. */
+const checkConnection = (connection: unknown): string | undefined => {
+  if (typeof connection !== "object" || connection === null) {
+    return `expected an id or a connection, got ${Input.describeType(connection)}`
+  }
+  const { ConnectedAt, ConnectionId, SourceIp, UserAgent } = connection as NewConnection
+  if (!isOptionalString(ConnectionId)) return `ConnectionId: expected a string, got ${Input.describeType(ConnectionId)}`
+  if (!isOptionalString(SourceIp)) return `SourceIp: expected a string, got ${Input.describeType(SourceIp)}`
+  if (!isOptionalString(UserAgent)) return `UserAgent: expected a string, got ${Input.describeType(UserAgent)}`
+  if (
+    ConnectedAt !== undefined &&
+    !(typeof ConnectedAt === "number" && Number.isFinite(ConnectedAt)) &&
+    !(ConnectedAt instanceof Date && !Number.isNaN(ConnectedAt.getTime()))
+  ) {
+    return `ConnectedAt: expected a Date or epoch milliseconds, got ${Input.describeValue(ConnectedAt)}`
+  }
+  return undefined
+}
+
 /**
  * Builds the fake: the service and its handle.
  *
@@ -362,8 +433,9 @@ export const make = (
   ConfigurationError
 > =>
   Effect.gen(function*() {
-    const endpoint = yield* Endpoint.parse(options.endpoint ?? DEFAULT_ENDPOINT, options.region)
-    const maxPayloadBytes = options.maxPayloadBytes ?? ApiGatewayManagementApi.MAX_PAYLOAD_BYTES
+    const checked = checkOptions(options)
+    if (Either.isLeft(checked)) return yield* checked.left
+    const { connections: initial, endpoint, maxPayloadBytes } = checked.right
     const state = yield* Ref.make(emptyState)
 
     const record = (call: Call) => Ref.update(state, (s) => ({ ...s, calls: Chunk.append(s.calls, call) }))
@@ -619,9 +691,7 @@ export const make = (
       reset: Ref.set(state, emptyState)
     }
 
-    for (const connection of options.connections ?? []) {
-      yield* addConnection(typeof connection === "string" ? { ConnectionId: connection } : connection)
-    }
+    for (const connection of initial) yield* addConnection(connection)
     return { api, handle }
   })
 

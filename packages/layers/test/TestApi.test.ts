@@ -496,4 +496,91 @@ describe("TestApi", () => {
       const error = yield* Effect.flip(Effect.provide(Api, TestApi.layer({ endpoint: "wss://ws.example.com/x" })))
       assert.strictEqual(error._tag, "ConfigurationError")
     }))
+
+  it.effect("a connection that cannot take more fails alone in a broadcast and pauses nobody (TestClock)", () =>
+    Effect.gen(function*() {
+      const fake = yield* TestApi.TestApi
+      for (const concurrency of [1, 32]) {
+        for (const at of [0, 50, 100]) {
+          yield* fake.reset
+          const ids: Array<string> = []
+          for (let i = 0; i < 100; i++) ids.push(yield* fake.addConnection())
+          const slow = yield* fake.addConnection({ ConnectionId: "slow" })
+          yield* fake.failConnection(slow, "throttling")
+          ids.splice(at, 0, slow)
+          const fiber = yield* Effect.fork(
+            ApiGatewayManagementApi.broadcast({ ConnectionIds: ids, Data: "x", concurrency })
+          )
+          // Time moves 10 ms at a time: the broadcast must be done within 1.5 s of Clock time.
+          let exit = yield* Fiber.poll(fiber)
+          let elapsed = 0
+          for (; elapsed < 60_000 && Option.isNone(exit); elapsed += 10) {
+            yield* TestClock.adjust("10 millis")
+            exit = yield* Fiber.poll(fiber)
+          }
+          const label = `slow at ${at}, concurrency ${concurrency}: ${elapsed} ms`
+          assert.isBelow(elapsed, 1500, label)
+          const result = yield* Fiber.join(fiber)
+          assert.strictEqual(result.delivered.length, 100, label)
+          assert.deepStrictEqual(result.failed.map((f) => [f.ConnectionId, f.error._tag]), [[
+            slow,
+            "LimitExceededException"
+          ]], label)
+        }
+      }
+    }).pipe(withFake()))
+
+  it.effect("broadcast accounts for every id: ids that are not connection ids fail alone, as given", () =>
+    Effect.gen(function*() {
+      const fake = yield* TestApi.TestApi
+      const [a, b, c] = [yield* fake.addConnection(), yield* fake.addConnection(), yield* fake.addConnection()]
+      const result = yield* ApiGatewayManagementApi.broadcast({
+        ConnectionIds: [a, undefined, b, c] as any,
+        Data: "x",
+        concurrency: 1
+      })
+      assert.deepStrictEqual(result.delivered, [a, b, c])
+      assert.deepStrictEqual(result.failed.map((f) => [f.ConnectionId, f.error._tag]), [[
+        undefined,
+        "InvalidInputError"
+      ]])
+      for (const id of [a, b, c]) assert.deepStrictEqual(yield* fake.receivedText(id), ["x"])
+    }).pipe(withFake()))
+
+  it.effect("options of the wrong type fail the layer with ConfigurationError, never a defect", () =>
+    Effect.gen(function*() {
+      const bad: Array<unknown> = [
+        null,
+        42,
+        { endpoint: 42 },
+        { endpoint: null },
+        { region: 5 },
+        { region: Symbol("r") },
+        { maxPayloadBytes: "big" },
+        { maxPayloadBytes: -1 },
+        { maxPayloadBytes: 1.5 },
+        { maxPayloadBytes: Object.create(null) },
+        { connections: 5 },
+        { connections: [null] },
+        { connections: [5] },
+        { connections: [{ ConnectionId: 5 }] },
+        { connections: [{ ConnectedAt: "yesterday" }] },
+        { connections: [{ ConnectedAt: new Date(NaN) }] },
+        {
+          connections: {
+            [Symbol.iterator]: () => {
+              throw new Error("no")
+            }
+          }
+        }
+      ]
+      for (const options of bad) {
+        const exit = yield* Effect.exit(Effect.provide(Api, TestApi.layer(options as any)))
+        assert.isTrue(Exit.isFailure(exit), String(bad.indexOf(options)))
+        if (Exit.isFailure(exit)) {
+          const error = yield* Effect.flip(Effect.failCause(exit.cause)).pipe(Effect.catchAllDefect(Effect.succeed))
+          assert.strictEqual((error as any)._tag, "ConfigurationError", Exit.isFailure(exit) ? String(exit.cause) : "")
+        }
+      }
+    }))
 })

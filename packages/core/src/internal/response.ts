@@ -8,6 +8,7 @@ import {
   UnexpectedResponseError
 } from "@effect-apigw/schema/Errors"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
+import { scrub, scrubExact, type Sent } from "./scrub.js"
 
 /** The modelled AWS errors, by code. */
 const modelled = {
@@ -97,21 +98,49 @@ export type ErrorFromResponse =
   | AwsServiceError
   | UnexpectedResponseError
 
+/** Text quoted from a response: scrubbed of the request's secrets, cut to one bounded line, scrubbed again. */
+const quote = (text: string, sent: Sent): string =>
+  sent === undefined ? clip(text) : scrub(clip(scrubExact(text, sent)), sent)
+
+/**
+ * The response's ids, scrubbed of whole secrets: a server that echoes request headers could put anything in them
+ * (short header values: pieces are looked for in free text only). The same object when nothing changed.
+ */
+const scrubMetadata = (metadata: ResponseMetadata, sent: Sent): ResponseMetadata => {
+  if (sent === undefined) return metadata
+  const { cfId, extendedRequestId, requestId } = metadata
+  const ids = {
+    requestId: requestId === undefined ? undefined : scrubExact(requestId, sent),
+    extendedRequestId: extendedRequestId === undefined ? undefined : scrubExact(extendedRequestId, sent),
+    cfId: cfId === undefined ? undefined : scrubExact(cfId, sent)
+  }
+  if (ids.requestId === requestId && ids.extendedRequestId === extendedRequestId && ids.cfId === cfId) return metadata
+  const out: { -readonly [K in keyof ResponseMetadata]: ResponseMetadata[K] } = { ...metadata }
+  if (ids.requestId !== undefined) out.requestId = ids.requestId
+  if (ids.extendedRequestId !== undefined) out.extendedRequestId = ids.extendedRequestId
+  if (ids.cfId !== undefined) out.cfId = ids.cfId
+  return out
+}
+
 /**
  * Maps an error response: the code comes from `x-amzn-errortype`, else the body's `code`, else `__type`; with no code
  * the statuses 403/410/413/429 still name their modelled error. Codes the operation does not model become
- * `AwsServiceError`; anything else is an `UnexpectedResponseError`.
+ * `AwsServiceError`; anything else is an `UnexpectedResponseError`. What is quoted from the response (message, code,
+ * body, ids) is scrubbed of the secrets of the request that got it (`sent`: the headers it was sent with).
  */
 export const errorFromResponse = (
   response: RawResponse,
   allowed: ReadonlySet<ModelledCode>,
-  metadata: ResponseMetadata
+  responseMetadata: ResponseMetadata,
+  sent?: Sent
 ): ErrorFromResponse => {
+  const metadata = scrubMetadata(responseMetadata, sent)
   const body = parseJsonObject(response.body)
   const rawCode = response.headers["x-amzn-errortype"] ?? stringField(body, "code", "__type")
-  const code = rawCode === undefined ? undefined : sanitizeCode(rawCode)
-  const message = stringField(body, "message", "Message", "errorMessage")
-  const fields = { $metadata: metadata, ...(message === undefined ? {} : { Message: clip(message) }) }
+  const code = rawCode === undefined ? undefined : scrubExact(sanitizeCode(rawCode), sent)
+  const rawMessage = stringField(body, "message", "Message", "errorMessage")
+  const message = rawMessage === undefined ? undefined : quote(rawMessage, sent)
+  const fields = { $metadata: metadata, ...(message === undefined ? {} : { Message: message }) }
   if (code !== undefined && code !== "") {
     return allowed.has(code as ModelledCode) ?
       new modelled[code as ModelledCode](fields) :
@@ -119,12 +148,32 @@ export const errorFromResponse = (
   }
   const fromStatus = byStatus[response.status]
   if (fromStatus !== undefined && allowed.has(fromStatus)) return new modelled[fromStatus](fields)
-  const text = response.body.length === 0 ? "no body" : clip(decoder.decode(response.body.subarray(0, 512)))
+  const text = message !== undefined ?
+    message :
+    response.body.length === 0 ?
+    "no body" :
+    // With secrets to find, the whole body is read (at most the response limit): a secret cut in two by the clip
+    // could not be found whole.
+    quote(decoder.decode(sent === undefined ? response.body.subarray(0, 512) : response.body), sent)
   return new UnexpectedResponseError({
     reason: "Status",
-    description: `HTTP ${response.status}${message === undefined ? `: ${text}` : `: ${clip(message)}`}`,
+    description: `HTTP ${response.status}: ${text}`,
     $metadata: metadata
   })
+}
+
+/**
+ * An error built without a response body (a transport failure, a body that does not fit the model), scrubbed of the
+ * secrets of the request: its description may quote a library's message or the body's values.
+ */
+export const scrubError = <E extends TransportError | UnexpectedResponseError>(error: E, sent: Sent): E => {
+  if (sent === undefined) return error
+  const description = quote(error.description, sent)
+  const $metadata = scrubMetadata(error.$metadata, sent)
+  if (description === error.description && $metadata === error.$metadata) return error
+  return (error._tag === "TransportError" ?
+    new TransportError({ reason: error.reason, description, $metadata }) :
+    new UnexpectedResponseError({ reason: error.reason, description, $metadata })) as E
 }
 
 /** A transport failure from the error code and message of the socket or HTTP library. */
