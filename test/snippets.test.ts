@@ -1,0 +1,133 @@
+/**
+ * The TypeScript snippets of the README, the deployment guide and the package READMEs are code: each one is written
+ * out as a module and type-checked with the repository's settings; the Lambda handlers are run behind the emulator.
+ */
+import { Emulator } from "@effect-apigw/emulator"
+import type { Handler } from "@effect-apigw/emulator/Event"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { execFile } from "node:child_process"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import WebSocket from "ws"
+
+const ROOT = join(import.meta.dirname, "..")
+/** One level below the root, so that a snippet's `../examples/...` import means what it says in the README. */
+const OUT = join(ROOT, ".snippets")
+const DOCUMENTS = [
+  "README.md",
+  "DEPLOYMENT.md",
+  "packages/schema/README.md",
+  "packages/core/README.md",
+  "packages/layers/README.md",
+  "packages/emulator/README.md"
+]
+
+interface Snippet {
+  readonly file: string
+  readonly document: string
+  readonly line: number
+  readonly code: string
+}
+
+const snippets: ReadonlyArray<Snippet> = DOCUMENTS.flatMap((document) => {
+  const text = readFileSync(join(ROOT, document), "utf8")
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => {
+    const line = text.slice(0, match.index).split("\n").length + 1
+    const name = `${document.replace(/\W+/g, "-")}-${line}.ts`
+    return { file: join(OUT, name), document, line, code: match[1]! }
+  })
+})
+
+const tsc = (project: string) =>
+  Effect.async<string>((resume) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", project],
+      { cwd: ROOT, timeout: 120_000 },
+      (error, stdout, stderr) => resume(Effect.succeed(error === null ? "" : `${stdout}${stderr}`))
+    )
+  })
+
+/** The handlers read credentials from the environment, as on Lambda (the emulator checks no signature here). */
+const withLambdaEnvironment = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY }
+      process.env.AWS_ACCESS_KEY_ID = "AKIDLAMBDA"
+      process.env.AWS_SECRET_ACCESS_KEY = "lambda-secret"
+      return saved
+    }),
+    () => effect,
+    (saved) =>
+      Effect.sync(() => {
+        for (const [name, value] of [["AWS_ACCESS_KEY_ID", saved.id], ["AWS_SECRET_ACCESS_KEY", saved.secret]]) {
+          if (value === undefined) delete process.env[name!]
+          else process.env[name!] = value
+        }
+      })
+  )
+
+describe("documentation snippets", () => {
+  it("there are snippets in every document, with imports (no snippet leans on names defined elsewhere)", () => {
+    for (const document of DOCUMENTS) assert.isAbove(snippets.filter((s) => s.document === document).length, 0)
+    for (const snippet of snippets) {
+      assert.match(snippet.code, /^import /m, `${snippet.document}:${snippet.line} has no imports`)
+    }
+  })
+
+  it.live("every snippet type-checks with the repository's settings", () =>
+    Effect.gen(function*() {
+      rmSync(OUT, { recursive: true, force: true })
+      mkdirSync(OUT)
+      for (const snippet of snippets) writeFileSync(snippet.file, `${snippet.code}\nexport {}\n`)
+      const config = {
+        extends: "../tsconfig.json",
+        // A snippet may define what it shows without using it.
+        compilerOptions: { noUnusedLocals: false, noUnusedParameters: false },
+        include: ["*.ts"]
+      }
+      writeFileSync(join(OUT, "tsconfig.json"), JSON.stringify(config))
+      const errors = yield* tsc(join(OUT, "tsconfig.json"))
+      const located = errors.replace(/\.snippets\/([\w-]+)-(\d+)\.ts\((\d+)/g, (_, name: string, line, at) => {
+        const snippet = snippets.find((s) => s.file.endsWith(`${name}-${line}.ts`))
+        return `${snippet?.document}:${Number(line) + Number(at) - 1} (snippet line ${at}`
+      })
+      assert.strictEqual(located, "", located)
+    }), 180_000)
+
+  it.live(
+    "the Lambda handlers of the README and the deployment guide answer $connect and echo behind the emulator",
+    () =>
+      Effect.gen(function*() {
+        const lambdas = snippets.filter((s) =>
+          /export const handler = async \(event: Lambda\.WebSocketEvent/.test(s.code)
+        )
+        assert.isAtLeast(lambdas.length, 2)
+        for (const snippet of lambdas) {
+          mkdirSync(OUT, { recursive: true })
+          writeFileSync(snippet.file, snippet.code)
+          const module = yield* Effect.promise(() => import(pathToFileURL(snippet.file).href))
+          const echoed = yield* Effect.scoped(Effect.gen(function*() {
+            const emulator = yield* Emulator.make({ port: 0, handler: module.handler as Handler })
+            return yield* Effect.async<string, Error>((resume) => {
+              const socket = new WebSocket(emulator.url)
+              socket.once("open", () => socket.send("ping from a test"))
+              socket.once("message", (data) => {
+                socket.close()
+                resume(Effect.succeed(String(data)))
+              })
+              socket.once(
+                "unexpected-response",
+                (_, response) => resume(Effect.fail(new Error(`$connect answered ${response.statusCode}`)))
+              )
+              socket.once("error", (error) => resume(Effect.fail(error)))
+            }).pipe(Effect.timeout("10 seconds"))
+          }))
+          assert.strictEqual(echoed, "ping from a test", `${snippet.document}:${snippet.line}`)
+        }
+      }).pipe(withLambdaEnvironment),
+    60_000
+  )
+})
