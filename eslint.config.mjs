@@ -2,7 +2,16 @@ import effect from "@effect/eslint-plugin"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/docs/**", "bench/node_modules/**", "dist-packages/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "docs/**",
+      "packages/*/docs/**",
+      "bench/node_modules/**",
+      "dist-packages/**"
+    ]
+  },
   ...tseslint.configs.recommended,
   ...effect.configs.dprint,
   {
