@@ -72,6 +72,20 @@ const UNSIGNABLE = new Set([
   "x-amzn-trace-id"
 ])
 const EMPTY_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/**
+ * Sets `record[key]` as an own property whatever the key: a plain assignment of `__proto__` would change the
+ * record's prototype instead (and lose the value). Names and query keys come from requests.
+ */
+const put = <A>(record: Record<string, A>, key: string, value: A): void => {
+  if (key === "__proto__") {
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true })
+  } else record[key] = value
+}
+
+/** `record[key]` when it is the record's own property: never something inherited, such as `constructor`. */
+const own = <A>(record: Readonly<Record<string, A>>, key: string): A | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined
 const RESERVED = /[!'()*]/g
 const escapeReserved = (c: string) => "%" + c.charCodeAt(0).toString(16).toUpperCase()
 /** RFC 3986 encoding: everything but unreserved characters. */
@@ -200,7 +214,7 @@ const signatureOf = (
 
 const lowerCased = (headers: Record<string, string>): Record<string, string> => {
   const out: Record<string, string> = {}
-  for (const name of Object.keys(headers)) out[name.toLowerCase()] = headers[name]
+  for (const name of Object.keys(headers)) put(out, name.toLowerCase(), headers[name])
   return out
 }
 
@@ -254,8 +268,8 @@ export const presign = (
   for (const name of Object.keys(request.headers)) {
     const lower = name.toLowerCase()
     if (lower === "authorization" || lower === "x-amz-date" || lower === "date") continue
-    if (lower.startsWith("x-amz-")) query[name] = request.headers[name]
-    else headers[lower] = request.headers[name]
+    if (lower.startsWith("x-amz-")) put(query, name, request.headers[name])
+    else put(headers, lower, request.headers[name])
   }
   if (credentials.sessionToken !== undefined) query["X-Amz-Security-Token"] = Redacted.value(credentials.sessionToken)
   const names = signedNames(headers, undefined)
@@ -349,6 +363,7 @@ export type VerifyFailure =
   | "UnknownAccessKey"
   | "WrongScope"
   | "StaleDate"
+  | "Expired"
   | "SignatureMismatch"
 
 /**
@@ -387,9 +402,10 @@ export const verify = async (
   const headers: Record<string, string> = {}
   for (const name of auth.signedHeaders) {
     if (name === "x-amz-date" || name === "authorization") continue
-    const value = request.headers[name]
+    // Names come from the request: `constructor` or `__proto__` must not find Object.prototype's.
+    const value = own(request.headers, name)
     if (value === undefined) return "SignatureMismatch"
-    headers[name] = value
+    put(headers, name, value)
   }
   const { "x-amz-security-token": token, ...unsigned } = headers
   const expectedToken = options.credentials.sessionToken
@@ -408,4 +424,123 @@ export const verify = async (
   })
   const expected = parseAuthorization(signed["authorization"])!.signature
   return timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature)) ? undefined : "SignatureMismatch"
+}
+
+/**
+ * The `X-Amz-*` parameters of a presigned URL.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Presigned extends Authorization {
+  /** `X-Amz-Date`, as `20150830T123600Z`. */
+  readonly amzDate: string
+  /** `X-Amz-Date` in epoch milliseconds. */
+  readonly time: number
+  /** `X-Amz-Expires`, in seconds (1 to 604800). */
+  readonly expiresIn: number
+  readonly securityToken: string | undefined
+}
+
+const CREDENTIAL = /^([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request$/
+const SIGNED_HEADERS = /^[a-z0-9!#$%&'*+.^_`|~-]+(?:;[a-z0-9!#$%&'*+.^_`|~-]+)*$/
+
+/** A query parameter given once; `undefined` when absent or repeated. */
+const single = (query: SignableRequest["query"], name: string): string | undefined => {
+  const value = query === undefined ? undefined : own(query, name)
+  return typeof value === "string" ? value : undefined
+}
+
+/**
+ * Parses the `X-Amz-*` parameters of a presigned request's query, or returns `undefined` when they are missing,
+ * repeated or malformed.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const parsePresigned = (query: SignableRequest["query"]): Presigned | undefined => {
+  const credential = CREDENTIAL.exec(single(query, "X-Amz-Credential") ?? "")
+  const amzDate = single(query, "X-Amz-Date") ?? ""
+  const time = parseAmzDate(amzDate)
+  const expires = single(query, "X-Amz-Expires") ?? ""
+  const expiresIn = /^\d{1,6}$/.test(expires) ? Number(expires) : 0
+  const signedHeaders = single(query, "X-Amz-SignedHeaders") ?? ""
+  const signature = single(query, "X-Amz-Signature") ?? ""
+  const token = query === undefined ? undefined : own(query, "X-Amz-Security-Token")
+  if (
+    single(query, "X-Amz-Algorithm") !== "AWS4-HMAC-SHA256" || credential === null || time === undefined ||
+    expiresIn < 1 || expiresIn > 604800 || !SIGNED_HEADERS.test(signedHeaders) ||
+    !/^[0-9a-f]{64}$/.test(signature) || Array.isArray(token)
+  ) return undefined
+  return {
+    accessKeyId: credential[1],
+    date: credential[2],
+    region: credential[3],
+    service: credential[4],
+    signedHeaders: signedHeaders.split(";"),
+    signature,
+    amzDate,
+    time,
+    expiresIn,
+    securityToken: token
+  }
+}
+
+/**
+ * Checks a presigned request (its signature in the query) against known credentials, as AWS does for every service
+ * but S3: the signature must be the one these credentials produce over the method, path, every query parameter,
+ * the headers named in `X-Amz-SignedHeaders` (with `host` among them) as received, and the hash of the body as
+ * received; a signed `X-Amz-Content-Sha256` must be that hash. The URL must be within its `X-Amz-Expires` of its
+ * `X-Amz-Date` (`"Expired"`), and not dated more than `maxSkewMillis` ahead of `now` (`"StaleDate"`).
+ * `request.query` is the received query (`X-Amz-*` included), `request.headers` the received headers, lower case.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export const verifyPresigned = (
+  request: SignableRequest,
+  options: {
+    readonly credentials: AwsCredentialIdentity
+    readonly region?: string | undefined
+    /** The signing name requests must be scoped to. Defaults to `execute-api`. */
+    readonly service?: string | undefined
+    readonly now: number
+    readonly maxSkewMillis?: number | undefined
+  }
+): VerifyFailure | undefined => {
+  const query = request.query
+  if (query === undefined || !Object.hasOwn(query, "X-Amz-Signature")) return "MissingAuthentication"
+  const presigned = parsePresigned(query)
+  if (presigned === undefined || !presigned.signedHeaders.includes("host")) return "MalformedAuthorization"
+  if (options.now > presigned.time + presigned.expiresIn * 1000) return "Expired"
+  if (presigned.time > options.now + (options.maxSkewMillis ?? 5 * 60_000)) return "StaleDate"
+  if (presigned.accessKeyId !== options.credentials.accessKeyId) return "UnknownAccessKey"
+  if (
+    presigned.service !== (options.service ?? SERVICE) || presigned.date !== presigned.amzDate.slice(0, 8) ||
+    (options.region !== undefined && presigned.region !== options.region)
+  ) return "WrongScope"
+  const expectedToken = options.credentials.sessionToken === undefined ?
+    undefined :
+    Redacted.value(options.credentials.sessionToken)
+  if (presigned.securityToken !== expectedToken) return "UnknownAccessKey"
+  const headers: Record<string, string> = {}
+  for (const name of presigned.signedHeaders) {
+    const value = own(request.headers, name)
+    if (value === undefined) return "SignatureMismatch"
+    put(headers, name, value)
+  }
+  // The canonical request carries the hash of the body received; a signed claim of another hash is refused.
+  const bodyHash = payloadHash(request.body)
+  for (const name of ["X-Amz-Content-Sha256", "x-amz-content-sha256"]) {
+    const claimed = own(query, name)
+    if (claimed !== undefined && claimed !== bodyHash) return "SignatureMismatch"
+  }
+  const scope = `${presigned.date}/${presigned.region}/${presigned.service}/aws4_request`
+  const expected = signatureOf(request, query, headers, presigned.signedHeaders, bodyHash, presigned.amzDate, scope, {
+    credentials: options.credentials,
+    region: presigned.region,
+    service: presigned.service,
+    time: presigned.time
+  })
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(presigned.signature)) ? undefined : "SignatureMismatch"
 }

@@ -6,13 +6,14 @@
  */
 import type { AwsCredentialIdentity } from "@effect-apigw/core/AwsCredentials"
 import * as SigV4 from "@effect-apigw/core/SigV4"
+import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
-import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
@@ -63,17 +64,27 @@ export interface Options<R = never> {
   readonly handler?: Handler<R> | undefined
   /** Picks the route of a message (default `$request.body.action`). */
   readonly routeSelectionExpression?: string | undefined
-  /** A connection with no message from its client for this long is closed (default 10 minutes). */
+  /**
+   * A connection with no message from its client for this long is closed (default 10 minutes). Like the other two
+   * durations, at most 2147483647 ms (about 24.8 days), the longest timer Node has.
+   */
   readonly idleTimeout?: Duration.DurationInput | undefined
   /** A connection is closed after this long whatever it does (default 2 hours). */
   readonly maxConnectionDuration?: Duration.DurationInput | undefined
-  /** A handler that has not answered within this time fails the request (default 29 seconds, as API Gateway). */
+  /**
+   * A handler that has not answered within this time fails the request (default 29 seconds, as API Gateway); it is
+   * interrupted, and not waited for.
+   */
   readonly handlerTimeout?: Duration.DurationInput | undefined
   /** Largest `PostToConnection` body (default 131072 bytes); larger ones get 413. */
   readonly maxPayloadBytes?: number | undefined
   /** Largest message a client may send (default 131072 bytes); a larger one closes the socket with 1009. */
   readonly maxMessageBytes?: number | undefined
-  /** Bytes queued for a client above which `PostToConnection` answers 429 (default 1 MiB). */
+  /**
+   * Bytes queued for a client above which nothing more is queued for it (default 1 MiB): `PostToConnection` answers
+   * 429 `LimitExceededException`, as API Gateway does when "the WebSocket client side buffer is full", and pongs,
+   * error replies and route responses are dropped (with a warning in the log) until the client reads again.
+   */
   readonly sendBufferLimit?: number | undefined
   /** How far a signature's time may be from the emulator's clock (default 5 minutes). */
   readonly maxClockSkew?: Duration.DurationInput | undefined
@@ -169,9 +180,12 @@ interface Connection {
   lastActiveAt: number
   readonly sourceIp: string
   readonly userAgent: string | undefined
-  readonly domainName: string
   readonly idleTimer: NodeJS.Timeout
   readonly maxTimer: NodeJS.Timeout
+  /** Messages of this client whose handlers have not answered, weighed by {@link IN_FLIGHT_OVERHEAD} and size. */
+  inFlight: number
+  /** Whether replies are being dropped because the client does not read (logged once per episode). */
+  overflowing: boolean
 }
 
 interface Pending {
@@ -179,12 +193,38 @@ interface Pending {
   readonly connectedAt: number
   readonly sourceIp: string
   readonly userAgent: string | undefined
-  readonly domainName: string
+}
+
+/** A handler's result, read once: its getters and proxies are not touched again. */
+interface Result {
+  readonly statusCode: number | undefined
+  readonly body: string | undefined
+  readonly isBase64Encoded: boolean
 }
 
 type Outcome =
-  | { readonly _tag: "Ok"; readonly result: HandlerResult | undefined }
+  | { readonly _tag: "Ok"; readonly result: Result | undefined }
   | { readonly _tag: "Failed"; readonly status: number; readonly message: string }
+
+const OK: Outcome = { _tag: "Ok", result: undefined }
+const INTERNAL_ERROR: Outcome = { _tag: "Failed", status: 500, message: "Internal server error" }
+const BAD_RESULT: Outcome = { _tag: "Failed", status: 502, message: "Internal server error" }
+const TIMED_OUT: Outcome = { _tag: "Failed", status: 504, message: "Endpoint request timed out" }
+const UNAVAILABLE: Outcome = { _tag: "Failed", status: 503, message: "Service Unavailable" }
+
+/**
+ * The handlers of one client's messages that may run at once, in bytes of their messages plus this much each: past
+ * {@link IN_FLIGHT_LIMIT} the emulator stops reading from the client (TCP pushes back) until half have answered.
+ */
+const IN_FLIGHT_OVERHEAD = 1024
+const IN_FLIGHT_LIMIT = 4 * 1024 * 1024
+
+/** The longest delay `setTimeout` takes: longer ones fire at once. */
+const MAX_TIMER_MILLIS = 2 ** 31 - 1
+
+/** How long shutdown waits for `$disconnect` handlers (at most `handlerTimeout`) and then for sockets to close. */
+const SHUTDOWN_HANDLERS_MILLIS = 5000
+const SHUTDOWN_SOCKETS_MILLIS = 1000
 
 const MESSAGES: Record<SigV4.VerifyFailure, string> = {
   MissingAuthentication: "Missing Authentication Token",
@@ -192,11 +232,34 @@ const MESSAGES: Record<SigV4.VerifyFailure, string> = {
   UnknownAccessKey: "The security token included in the request is invalid.",
   WrongScope: "Credential should be scoped to a valid region and to the execute-api service.",
   StaleDate: "Signature expired: the request time is too far from the server time.",
+  Expired: "Signature expired: the presigned URL is no longer valid.",
   SignatureMismatch:
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
 }
 
+/** A duration a timer can wait: more than zero, at most {@link MAX_TIMER_MILLIS}. */
 const positive = (name: string, input: Duration.DurationInput | undefined, fallback: Duration.Duration) => {
+  const decoded = Duration.decodeUnknown(input ?? fallback)
+  if (
+    Option.isNone(decoded) || !Duration.greaterThan(decoded.value, Duration.zero) || !Duration.isFinite(decoded.value)
+  ) {
+    return Effect.fail(
+      new EmulatorError({ reason: "Options", description: `${name}: ${String(input)} is not a duration` })
+    )
+  }
+  const millis = Duration.toMillis(decoded.value)
+  return millis <= MAX_TIMER_MILLIS ?
+    Effect.succeed(millis) :
+    Effect.fail(
+      new EmulatorError({
+        reason: "Options",
+        description: `${name}: ${millis} ms is too long; the limit is ${MAX_TIMER_MILLIS} ms (about 24.8 days)`
+      })
+    )
+}
+
+/** A positive duration that is not a timer's: any finite length. */
+const finite = (name: string, input: Duration.DurationInput | undefined, fallback: Duration.Duration) => {
   const decoded = Duration.decodeUnknown(input ?? fallback)
   return Option.isSome(decoded) && Duration.greaterThan(decoded.value, Duration.zero) &&
       Duration.isFinite(decoded.value) ?
@@ -214,11 +277,30 @@ const whole = (name: string, input: number | undefined, fallback: number, min = 
 const headerValue = (value: string | Array<string> | undefined): string | undefined =>
   Array.isArray(value) ? value.join(", ") : value
 
-const flatHeaders = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
+/**
+ * The received headers for signature checks: names lower case, a repeated header's values joined with `,` (SigV4's
+ * canonical form), any name (`__proto__`, `constructor`) an own property.
+ */
+const receivedHeaders = (raw: ReadonlyArray<string>): Record<string, string> => {
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    const v = headerValue(value)
-    if (v !== undefined) out[name] = v
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase()
+    if (Object.hasOwn(out, name)) out[name] += `,${raw[i + 1]}`
+    else Util.put(out, name, raw[i + 1])
+  }
+  return out
+}
+
+/** A query as SigV4 takes it: a repeated key's values in an array, any key an own property. */
+const queryRecord = (query: URLSearchParams): Record<string, string | Array<string>> => {
+  const out: Record<string, string | Array<string>> = {}
+  for (const [key, value] of query) {
+    if (!Object.hasOwn(out, key)) Util.put(out, key, value)
+    else {
+      const previous = out[key]
+      if (typeof previous === "string") out[key] = [previous, value]
+      else previous.push(value)
+    }
   }
   return out
 }
@@ -264,7 +346,7 @@ export const make = <R = never>(
       defaults.maxConnectionDuration
     )
     const handlerMillis = yield* positive("handlerTimeout", options.handlerTimeout, defaults.handlerTimeout)
-    const skewMillis = yield* positive("maxClockSkew", options.maxClockSkew, defaults.maxClockSkew)
+    const skewMillis = yield* finite("maxClockSkew", options.maxClockSkew, defaults.maxClockSkew)
     const maxPayload = yield* whole("maxPayloadBytes", options.maxPayloadBytes, defaults.maxPayloadBytes)
     const maxMessage = yield* whole("maxMessageBytes", options.maxMessageBytes, defaults.maxMessageBytes, 1)
     const sendBufferLimit = yield* whole("sendBufferLimit", options.sendBufferLimit, defaults.sendBufferLimit)
@@ -285,8 +367,9 @@ export const make = <R = never>(
       })
     }
 
-    const runtime = yield* Effect.runtime<never>()
-    const runFork = yield* FiberSet.makeRuntime<R>()
+    // Handlers run in fibers of their own, with the context of the effect that starts the emulator.
+    const runtime = yield* Effect.runtime<R>()
+    const runFork = Runtime.runFork(runtime)
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
     // Running an Effect per log line costs more than a whole PostToConnection: skip the ones below the level.
@@ -294,23 +377,31 @@ export const make = <R = never>(
     const log = (
       level: "Debug" | "Info" | "Warning" | "Error",
       message: string,
-      annotations: Record<string, unknown> = {}
+      annotations: Record<string, unknown> = {},
+      cause?: Cause.Cause<unknown>
     ) => {
       if (LogLevel.lessThan(LogLevel.fromLiteral(level), minimumLevel)) return
-      const effect = level === "Debug" ?
-        Effect.logDebug(message) :
-        level === "Info" ?
-        Effect.logInfo(message) :
-        level === "Warning" ?
-        Effect.logWarning(message) :
-        Effect.logError(message)
-      Runtime.runSync(runtime)(effect.pipe(Effect.annotateLogs({ emulator: stage, ...annotations })))
+      const effect = cause === undefined ?
+        Effect.logWithLevel(LogLevel.fromLiteral(level), message) :
+        Effect.logWithLevel(LogLevel.fromLiteral(level), message, cause)
+      try {
+        Runtime.runSync(runtime)(effect.pipe(Effect.annotateLogs({ emulator: stage, ...annotations })))
+      } catch {
+        // A logger that throws (on a handler's hostile error, say) must not stop the emulator answering.
+      }
     }
 
     const connections = new Map<string, Connection>()
     const pending = new WeakMap<Http.IncomingMessage, Pending>()
-    const running = new Set<Promise<void>>()
+    /**
+     * Handler runs not answered yet, each as the function that answers with an outcome and interrupts its fiber:
+     * shutdown waits for them (bounded), then stops the rest.
+     */
+    const running = new Set<(outcome: Outcome) => void>()
+    let onIdle: (() => void) | undefined
     let shuttingDown = false
+    // `requestContext.domainName`: the emulator's own address, never a client's `Host` header (set once listening).
+    let domainName = ""
 
     const info = (c: Connection): ConnectionInfo => ({
       connectionId: c.id,
@@ -337,54 +428,87 @@ export const make = <R = never>(
       getRemainingTimeInMillis: () => Math.max(0, deadline - now())
     })
 
-    /** Runs a handler as a Lambda proxy integration would: never fails, times out, checks the result's shape. */
-    const invoke = (handler: Handler<R>, event: WebSocketEvent): Effect.Effect<Outcome, never, R> => {
-      const { connectionId, requestId, routeKey } = event.requestContext
-      const annotations = { connectionId, routeKey, requestId }
-      return Effect.suspend((): Effect.Effect<HandlerResult | void | undefined, unknown, R> => {
-        const result = handler(event, lambdaContext(requestId, routeKey, now() + handlerMillis))
-        return Effect.isEffect(result) ?
-          result :
-          isThenable(result) ?
-          Effect.tryPromise(() => Promise.resolve(result)) :
-          Effect.succeed(result)
-      }).pipe(
-        Effect.timeoutFail({ duration: Duration.millis(handlerMillis), onTimeout: () => "HandlerTimeout" as const }),
-        Effect.matchCauseEffect({
-          onFailure: (cause): Effect.Effect<Outcome> => {
-            const timedOut = cause._tag === "Fail" && cause.error === "HandlerTimeout"
-            return Effect.as(
-              Effect.logError(timedOut ? `handler timed out after ${handlerMillis} ms` : "handler failed", cause)
-                .pipe(Effect.annotateLogs(annotations)),
-              timedOut ?
-                { _tag: "Failed", status: 504, message: "Endpoint request timed out" } as const :
-                { _tag: "Failed", status: 500, message: "Internal server error" } as const
-            )
-          },
-          onSuccess: (result): Effect.Effect<Outcome> => {
-            if (result === undefined || result === null) return Effect.succeed({ _tag: "Ok", result: undefined })
-            const ok = typeof result === "object" &&
-              (result.statusCode === undefined || Number.isInteger(result.statusCode)) &&
-              (result.body === undefined || result.body === null || typeof result.body === "string")
-            return ok ?
-              Effect.succeed({ _tag: "Ok", result }) :
-              Effect.as(
-                Effect.logError(`malformed Lambda proxy response: ${Util.describe(result)}`).pipe(
-                  Effect.annotateLogs(annotations)
-                ),
-                { _tag: "Failed", status: 502, message: "Internal server error" } as const
-              )
+    /**
+     * A handler's return value as the integration reads it: each property once, in a `try` (a getter or a proxy may
+     * throw); a value that is not a Lambda proxy result is a 502.
+     */
+    const resultOf = (value: unknown, annotations: Record<string, unknown>): Outcome => {
+      if (value === undefined || value === null) return OK
+      try {
+        if (typeof value === "object") {
+          const { body, isBase64Encoded, statusCode } = value as HandlerResult
+          if (
+            (statusCode === undefined || Number.isInteger(statusCode)) &&
+            (body === undefined || body === null || typeof body === "string")
+          ) {
+            return {
+              _tag: "Ok",
+              result: { statusCode, body: body ?? undefined, isBase64Encoded: isBase64Encoded === true }
+            }
           }
-        })
-      )
+        }
+        log("Error", `malformed Lambda proxy response: ${Util.describe(value)}`, annotations)
+        return BAD_RESULT
+      } catch (error) {
+        log("Error", `the handler's result could not be read: ${Util.describe(error)}`, annotations)
+        return INTERNAL_ERROR
+      }
     }
 
-    /** Forks a handler run; its continuation runs in the fiber. Tracked so shutdown can wait for `$disconnect`s. */
-    const fork = (effect: Effect.Effect<void, never, R>) => {
-      const fiber = runFork(effect)
-      const done = new Promise<void>((resolve) => fiber.addObserver(() => resolve()))
-      running.add(done)
-      void done.then(() => running.delete(done))
+    /**
+     * Runs a handler as a Lambda proxy integration would, in a fiber of its own: `onOutcome` is called exactly once,
+     * with the checked result, a failure, or a time-out after `handlerTimeout`; a timed-out fiber is interrupted in
+     * the background, never waited for (it may be uninterruptible).
+     */
+    const run = (handler: Handler<R>, event: WebSocketEvent, onOutcome: (outcome: Outcome) => void): void => {
+      const { connectionId, requestId, routeKey } = event.requestContext
+      const annotations = { connectionId, routeKey, requestId }
+      // What the handler throws is caught here: thrown through the runtime, a Proxy breaks its checks of the error.
+      // The fiber always succeeds, with the handler's exit: the runtime does not log the failure a second time, with
+      // a logger that may throw on it before the observer below has run.
+      const self = runFork(Effect.exit(Effect.suspend((): Effect.Effect<unknown, unknown, R> => {
+        try {
+          const result = handler(event, lambdaContext(requestId, routeKey, now() + handlerMillis))
+          return Util.isProxy(result) ?
+            Effect.succeed(result) :
+            Effect.isEffect(result) ?
+            result :
+            isThenable(result) ?
+            Effect.tryPromise(() => Promise.resolve(result)) :
+            Effect.succeed(result)
+        } catch (thrown) {
+          return Effect.die(thrown)
+        }
+      })))
+      let answered = false
+      const answer = (outcome: Outcome) => {
+        if (answered) return
+        answered = true
+        clearTimeout(timer)
+        running.delete(stop)
+        if (running.size === 0) onIdle?.()
+        try {
+          onOutcome(outcome)
+        } catch (error) {
+          log("Error", `answering ${routeKey} failed: ${Util.describe(error)}`, annotations)
+        }
+      }
+      const stop = (outcome: Outcome) => {
+        answer(outcome)
+        self.unsafeInterruptAsFork(FiberId.none)
+      }
+      const timer = setTimeout(() => {
+        log("Error", `handler timed out after ${handlerMillis} ms`, annotations)
+        stop(TIMED_OUT)
+      }, handlerMillis)
+      running.add(stop)
+      self.addObserver((outer) => {
+        if (answered) return
+        const exit = Exit.isSuccess(outer) ? outer.value : outer
+        if (Exit.isSuccess(exit)) return answer(resultOf(exit.value, annotations))
+        log("Error", "handler failed", annotations, exit.cause)
+        answer(INTERNAL_ERROR)
+      })
     }
 
     const baseContext = (
@@ -403,15 +527,35 @@ export const make = <R = never>(
       requestTimeEpoch: time,
       identity: { sourceIp: c.sourceIp, ...(c.userAgent === undefined ? {} : { userAgent: c.userAgent }) },
       requestId: Util.eventId(),
-      domainName: c.domainName,
+      domainName,
       connectionId: c.id,
       apiId
     })
 
-    const sendError = (c: Connection, message: string, requestId: string) => {
-      if (c.ws.readyState === c.ws.OPEN) {
-        c.ws.send(JSON.stringify({ message, connectionId: c.id, requestId }))
+    /**
+     * Whether a reply (a pong, an error reply, a route response) may be queued for a client: not while more than
+     * `sendBufferLimit` bytes already wait for it to read. A client that does not read loses them, as `PostToConnection`
+     * gets 429 for it: what is queued for a socket stays bounded.
+     */
+    const mayQueue = (c: Connection, what: string): boolean => {
+      if (c.ws.readyState !== c.ws.OPEN) return false
+      const buffered = c.ws.bufferedAmount
+      if (buffered <= sendBufferLimit) {
+        c.overflowing = false
+        return true
       }
+      if (!c.overflowing) {
+        c.overflowing = true
+        log("Warning", `the client does not read: ${what} dropped, and every reply until it does`, {
+          connectionId: c.id,
+          bufferedBytes: buffered
+        })
+      }
+      return false
+    }
+
+    const sendError = (c: Connection, message: string, requestId: string) => {
+      if (mayQueue(c, "an error reply")) c.ws.send(JSON.stringify({ message, connectionId: c.id, requestId }))
     }
 
     // ---- connection lifecycle -----------------------------------------------------------------------------------
@@ -434,7 +578,7 @@ export const make = <R = never>(
         },
         isBase64Encoded: false
       }
-      fork(Effect.asVoid(invoke(handler, event)))
+      run(handler, event, () => undefined)
     }
 
     const close = (c: Connection, code: number, reason: string) => {
@@ -466,13 +610,19 @@ export const make = <R = never>(
         return sendError(c, "Forbidden", requestContext.requestId)
       }
       const event: WebSocketEvent = { requestContext, body, isBase64Encoded: isBinary }
-      fork(Effect.map(invoke(handler, event), (outcome) => {
+      // Handlers still running are work queued for this client: past the limit, stop reading from it.
+      const weight = bytes.length + IN_FLIGHT_OVERHEAD
+      c.inFlight += weight
+      if (c.inFlight > IN_FLIGHT_LIMIT && !c.ws.isPaused) c.ws.pause()
+      run(handler, event, (outcome) => {
+        c.inFlight -= weight
+        if (c.ws.isPaused && c.inFlight <= IN_FLIGHT_LIMIT / 2) c.ws.resume()
         if (outcome._tag === "Failed") return sendError(c, outcome.message, requestContext.requestId)
         const result = outcome.result
-        if (result?.body === undefined || result.body === null || c.ws.readyState !== c.ws.OPEN) return
-        if (result.isBase64Encoded === true) c.ws.send(Buffer.from(result.body, "base64"), { binary: true })
+        if (result?.body === undefined || !mayQueue(c, "a route response")) return
+        if (result.isBase64Encoded) c.ws.send(Buffer.from(result.body, "base64"), { binary: true })
         else c.ws.send(result.body, { binary: false })
-      }))
+      })
     }
 
     // ---- WebSocket server ---------------------------------------------------------------------------------------
@@ -482,6 +632,8 @@ export const make = <R = never>(
       maxPayload: maxMessage,
       perMessageDeflate: false,
       clientTracking: false,
+      // Pongs are sent by the emulator, only while the client reads (see `mayQueue`).
+      autoPong: false,
       // Runs `$connect` once `ws` has validated the handshake; a non-2xx result rejects it.
       verifyClient: (info, callback) => {
         const req = info.req
@@ -489,48 +641,41 @@ export const make = <R = never>(
         if (p === undefined || shuttingDown) return callback(false, 503, "Service Unavailable")
         const handler = handlerFor("$connect")
         if (handler === undefined) return callback(true)
-        const query: Record<string, string> = {}
-        const multiQuery: Record<string, Array<string>> = {}
+        // Keys are the client's: gathered in Maps, then made own properties (`__proto__` included), as
+        // `JSON.parse` makes them in a Lambda's event.
+        const multiQuery = new Map<string, Array<string>>()
         const url = new URL(req.url ?? "/", "http://localhost")
         for (const [key, value] of url.searchParams) {
-          query[key] = value
-          ;(multiQuery[key] ??= []).push(value)
+          const values = multiQuery.get(key)
+          if (values === undefined) multiQuery.set(key, [value])
+          else values.push(value)
         }
-        const multiHeaders: Record<string, Array<string>> = {}
-        for (let i = 0; i < req.rawHeaders.length; i += 2) {
-          ;(multiHeaders[req.rawHeaders[i]] ??= []).push(req.rawHeaders[i + 1])
+        const multiHeaders = new Map<string, Array<string>>()
+        for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+          const values = multiHeaders.get(req.rawHeaders[i])
+          if (values === undefined) multiHeaders.set(req.rawHeaders[i], [req.rawHeaders[i + 1]])
+          else values.push(req.rawHeaders[i + 1])
         }
-        const headers: Record<string, string> = {}
-        for (const [name, values] of Object.entries(multiHeaders)) headers[name] = values.join(",")
         const event: WebSocketEvent = {
           requestContext: baseContext(p, "$connect", "CONNECT", p.connectedAt),
-          headers,
-          multiValueHeaders: multiHeaders,
-          ...(url.searchParams.size === 0 ? {} : {
-            queryStringParameters: query,
-            multiValueQueryStringParameters: multiQuery
+          headers: Object.fromEntries(Array.from(multiHeaders, ([name, values]) => [name, values.join(",")])),
+          multiValueHeaders: Object.fromEntries(multiHeaders),
+          ...(multiQuery.size === 0 ? {} : {
+            queryStringParameters: Object.fromEntries(
+              Array.from(multiQuery, ([key, values]) => [key, values[values.length - 1]])
+            ),
+            multiValueQueryStringParameters: Object.fromEntries(multiQuery)
           }),
           isBase64Encoded: false
         }
-        let answered = false
-        const answer = (ok: boolean, status = 200, message = "") => {
-          if (answered) return
-          answered = true
-          if (ok) callback(true)
-          else callback(false, status, message)
-        }
-        fork(
-          invoke(handler, event).pipe(
-            Effect.map((outcome) => {
-              if (outcome._tag === "Failed") return answer(false, outcome.status, outcome.message)
-              const status = outcome.result?.statusCode ?? 200
-              if (status >= 200 && status < 300) return answer(true)
-              log("Info", `$connect answered ${status}: handshake rejected`, { connectionId: p.id })
-              answer(false, status >= 400 && status < 600 ? status : 403, outcome.result?.body ?? "Forbidden")
-            }),
-            Effect.onExit((exit) => Effect.sync(() => Exit.isInterrupted(exit) && answer(false, 503, "Unavailable")))
-          )
-        )
+        // `run` answers exactly once: with the result, a failure, a time-out, or 503 at shutdown.
+        run(handler, event, (outcome) => {
+          if (outcome._tag === "Failed") return callback(false, outcome.status, outcome.message)
+          const status = outcome.result?.statusCode ?? 200
+          if (status >= 200 && status < 300) return callback(true)
+          log("Info", `$connect answered ${status}: handshake rejected`, { connectionId: p.id })
+          callback(false, status >= 400 && status < 600 ? status : 403, outcome.result?.body ?? "Forbidden")
+        })
       }
     })
     wss.on("error", (error) => log("Error", `WebSocket server error: ${Util.describe(error)}`))
@@ -548,8 +693,7 @@ export const make = <R = never>(
         id: Util.connectionId(),
         connectedAt: now(),
         sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
-        userAgent,
-        domainName: headerValue(req.headers.host) ?? `${Util.urlHost(address.host)}:${address.port}`
+        userAgent
       }
       pending.set(req, p)
       try {
@@ -566,16 +710,19 @@ export const make = <R = never>(
             maxTimer: setTimeout(() => {
               log("Info", "maximum connection duration reached", { connectionId: p.id })
               close(c, 1001, "Going away")
-            }, maxMillis)
+            }, maxMillis),
+            inFlight: 0,
+            overflowing: false
           }
           c.idleTimer.unref()
           c.maxTimer.unref()
           connections.set(c.id, c)
           log("Debug", "connected", { connectionId: c.id, sourceIp: c.sourceIp })
           ws.on("message", (data, isBinary) => onMessage(c, data, isBinary))
-          ws.on("ping", () => {
+          ws.on("ping", (data) => {
             c.lastActiveAt = now()
             c.idleTimer.refresh()
+            if (mayQueue(c, "a pong")) ws.pong(data)
           })
           ws.on("error", (error) =>
             log("Warning", `bad frame from client, socket closed: ${Util.describe(error)}`, {
@@ -648,10 +795,21 @@ export const make = <R = never>(
       query: URLSearchParams,
       body: Buffer
     ): Promise<string | undefined> => {
-      const headers = flatHeaders(req.headers)
+      const headers = receivedHeaders(req.rawHeaders)
+      // The host the request was signed for is the one it was sent to: the received `Host`.
       const hostname = (headers.host ?? "").replace(/:\d+$/, "")
-      if (query.has("X-Amz-Signature")) return verifyPresigned(req.method ?? "GET", hostname, headers, rawPath, query)
+      const presigned = query.has("X-Amz-Signature")
       if (credentials === undefined) {
+        if (presigned) {
+          const parsed = SigV4.parsePresigned(queryRecord(query))
+          if (parsed === undefined || headers.host === undefined) return MESSAGES.MalformedAuthorization
+          const current = now()
+          return current > parsed.time + parsed.expiresIn * 1000 ?
+            MESSAGES.Expired :
+            parsed.time > current + skewMillis ?
+            MESSAGES.StaleDate :
+            undefined
+        }
         const auth = headers.authorization
         if (auth === undefined) return MESSAGES.MissingAuthentication
         const parsed = SigV4.parseAuthorization(auth)
@@ -660,54 +818,12 @@ export const make = <R = never>(
           MESSAGES.MalformedAuthorization :
           undefined
       }
-      const queryRecord: Record<string, string | Array<string>> = {}
-      for (const key of new Set(query.keys())) {
-        const values = query.getAll(key)
-        queryRecord[key] = values.length === 1 ? values[0] : values
-      }
-      const failure = await SigV4.verify(
-        { method: req.method ?? "GET", hostname, path: rawPath, query: queryRecord, headers, body },
-        { credentials, region, now: now(), maxSkewMillis: skewMillis }
-      )
+      const request = { method: req.method ?? "GET", hostname, path: rawPath, query: queryRecord(query), headers, body }
+      const verifyOptions = { credentials, region, now: now(), maxSkewMillis: skewMillis }
+      const failure = presigned ?
+        SigV4.verifyPresigned(request, verifyOptions) :
+        await SigV4.verify(request, verifyOptions)
       return failure === undefined ? undefined : MESSAGES[failure]
-    }
-
-    const verifyPresigned = async (
-      method: string,
-      hostname: string,
-      headers: Record<string, string>,
-      rawPath: string,
-      query: URLSearchParams
-    ): Promise<string | undefined> => {
-      const credential = query.get("X-Amz-Credential") ?? ""
-      const date = query.get("X-Amz-Date") ?? ""
-      const expires = Number(query.get("X-Amz-Expires"))
-      const time = SigV4.parseAmzDate(date)
-      const [accessKeyId, day, scopeRegion, service, terminator] = credential.split("/")
-      if (
-        query.get("X-Amz-Algorithm") !== "AWS4-HMAC-SHA256" || time === undefined || terminator !== "aws4_request" ||
-        !Number.isInteger(expires) || expires < 1 || expires > 604800 || headers.host === undefined
-      ) return MESSAGES.MalformedAuthorization
-      const current = now()
-      if (current > time + expires * 1000 || time > current + skewMillis) {
-        return "Signature expired: the presigned URL is no longer valid."
-      }
-      if (credentials === undefined) return undefined
-      if (accessKeyId !== credentials.accessKeyId) return MESSAGES.UnknownAccessKey
-      if (day !== date.slice(0, 8) || scopeRegion !== region || service !== SigV4.SERVICE) return MESSAGES.WrongScope
-      const token = query.get("X-Amz-Security-Token") ?? undefined
-      const expectedToken = credentials.sessionToken === undefined
-        ? undefined
-        : Redacted.value(credentials.sessionToken)
-      if (token !== expectedToken) return MESSAGES.UnknownAccessKey
-      const rest: Record<string, string> = {}
-      for (const [key, value] of query) if (!key.startsWith("X-Amz-")) rest[key] = value
-      const signed = SigV4.presign(
-        { method, hostname, path: rawPath, query: rest, headers: { host: headers.host } },
-        { credentials, region, time, expiresIn: expires }
-      )
-      const given = query.get("X-Amz-Signature") ?? ""
-      return signed["X-Amz-Signature"] === given ? undefined : MESSAGES.SignatureMismatch
     }
 
     const onRequest = async (req: Http.IncomingMessage, res: Http.ServerResponse) => {
@@ -821,42 +937,57 @@ export const make = <R = never>(
         server.off("error", onError)
         server.on("error", (error) => log("Error", `server error: ${Util.describe(error)}`))
         const a = server.address()
-        resume(
-          Effect.succeed(typeof a === "object" && a !== null ? { host: a.address, port: a.port } : { host, port })
-        )
+        const bound = typeof a === "object" && a !== null ? { host: a.address, port: a.port } : { host, port }
+        // Before any client can connect.
+        domainName = `${Util.urlHost(bound.host)}:${bound.port}`
+        resume(Effect.succeed(bound))
       })
     })
 
+    const origin = domainName
+
+    // Every wait is on a real timer: a finalizer cannot be interrupted, so an `Effect.timeout` in it would wait for
+    // what it times out.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         shuttingDown = true
         const open = [...connections.values()]
         for (const c of open) close(c, 1001, "Going away")
-        // Wait for the `$disconnect` handlers (bounded), then for the sockets.
-        yield* Effect.promise(() => Promise.all([...running])).pipe(
-          Effect.timeout(Duration.millis(Math.min(handlerMillis, 5000))),
-          Effect.ignore
-        )
+        // The `$disconnect` handlers (and any other) get at most 5 seconds, and no more than `handlerTimeout`...
         yield* Effect.promise(() =>
-          Promise.all(
-            open.map((c) =>
-              c.ws.readyState === c.ws.CLOSED
-                ? Promise.resolve()
-                : new Promise((resolve) => c.ws.once("close", resolve))
-            )
+          Util.settledWithin(
+            new Promise<void>((resolve) => running.size === 0 ? resolve() : onIdle = resolve),
+            Math.min(handlerMillis, SHUTDOWN_HANDLERS_MILLIS)
           )
-        ).pipe(Effect.timeout(Duration.millis(1000)), Effect.ignore)
-        for (const c of open) c.ws.terminate()
-        yield* Effect.async<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-        })
+        )
+        // ...then the rest are interrupted, not waited for: a pending `$connect` is answered 503.
+        for (const stop of [...running]) stop(UNAVAILABLE)
+        yield* Effect.promise(() =>
+          Util.settledWithin(
+            Promise.all(open.map((c) =>
+              c.ws.readyState === c.ws.CLOSED ? undefined : new Promise((resolve) => c.ws.once("close", resolve))
+            )),
+            SHUTDOWN_SOCKETS_MILLIS
+          )
+        )
+        for (const c of open) {
+          c.ws.terminate()
+        }
+        yield* Effect.promise(() =>
+          Util.settledWithin(
+            new Promise<void>((resolve) => {
+              server.close(() =>
+                resolve()
+              )
+              server.closeAllConnections()
+            }),
+            SHUTDOWN_SOCKETS_MILLIS
+          )
+        )
         log("Debug", "stopped")
       })
     )
 
-    const hostForUrl = Util.urlHost(address.host)
-    const origin = `${hostForUrl}:${address.port}`
     log("Debug", `listening on ws://${origin}/${stage}`)
     return Emulator.of({
       port: address.port,

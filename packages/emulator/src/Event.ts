@@ -39,7 +39,10 @@ export interface RequestContext extends Lambda.RequestContext {
     readonly userAgent?: string | undefined
   }
   readonly requestId: string
-  /** The `Host` the client connected to, e.g. `127.0.0.1:3001` (on AWS `abc123.execute-api.us-east-1.amazonaws.com`). */
+  /**
+   * The API's host, e.g. `127.0.0.1:3001` (on AWS `abc123.execute-api.us-east-1.amazonaws.com`): the emulator's own
+   * address, never the `Host` header a client sent, so that a handler's management calls cannot be sent elsewhere.
+   */
   readonly domainName: string
   readonly connectionId: string
   readonly apiId: string

@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer"
 import { randomBytes, randomUUID } from "node:crypto"
+import { types } from "node:util"
 
 /** A connection id in API Gateway's style: 16 characters of base64 ending in `=`, such as `L0SM9cOFvHcCIhw=`. */
 export const connectionId = (): string => randomBytes(11).toString("base64")
@@ -64,12 +65,40 @@ export const urlHost = (address: string): string =>
     `[${address}]` :
     address
 
-/** The description of an unknown thrown value, for logs. */
-export const describe = (u: unknown): string =>
-  u instanceof Error ? `${u.name}: ${u.message}` : typeof u === "string" ? u : (() => {
+/** The description of an unknown thrown value, for logs; never throws, whatever getters or proxies it meets. */
+export const describe = (u: unknown): string => {
+  if (typeof u === "string") return u
+  try {
+    return u instanceof Error ? `${u.name}: ${u.message}` : JSON.stringify(u) ?? String(u)
+  } catch {
     try {
-      return JSON.stringify(u) ?? String(u)
-    } catch {
       return String(u)
+    } catch {
+      return "(a value that cannot be described)"
     }
-  })()
+  }
+}
+
+/**
+ * Sets `record[key]` as an own property whatever the key: a plain assignment of `__proto__` would change the
+ * record's prototype instead (and lose the value).
+ */
+export const put = <A>(record: Record<string, A>, key: string, value: A): void => {
+  if (key === "__proto__") {
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true })
+  } else record[key] = value
+}
+
+/** Resolves when `promise` settles or after `millis`, whichever is first, on a real timer. */
+export const settledWithin = (promise: Promise<unknown>, millis: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, millis)
+    const done = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    promise.then(done, done)
+  })
+
+/** Whether a value is a Proxy (told without running any of its traps). */
+export const isProxy = (u: unknown): boolean => types.isProxy(u)
