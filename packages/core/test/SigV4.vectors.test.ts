@@ -13,8 +13,8 @@
  * How the suite's cases map onto our API (none is skipped):
  * - Raw paths (`get-space`, `get-utf8`, `get-vanilla-utf8-query`, `get-unreserved`) are passed unencoded: the
  *   signer encodes the path once, which is what `.creq` shows. On the wire our client passes the already encoded
- *   path and the signer encodes it a second time (`%3D` -> `%253D`), as DESIGN.md's wire facts require; that is
- *   tested in `test/oracle.test.ts` against the SDK.
+ *   path and the signer encodes it a second time (`%3D` -> `%253D`), as execute-api requires (SDK v3 and botocore
+ *   do the same); that is tested in `test/oracle.test.ts` against the SDK.
  * - `normalize-path/*`: `.`, `..` and empty segments are removed before encoding, as the suite wants for every
  *   service but S3. So `/example/..` and `//` sign as `/`.
  * - `post-sts-header-before`: signed with session credentials; the signer adds and signs `x-amz-security-token`.

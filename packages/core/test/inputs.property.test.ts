@@ -319,7 +319,7 @@ describe("any option is a client or a ConfigurationError", () => {
       { numRuns: 2000, seed: 10 }
     ))
 
-  it.effect("the examples of the issue", () =>
+  it.effect("the reported cases: a sparse id list, an extreme concurrency, an unset endpoint", () =>
     Effect.gen(function*() {
       const unset: string | undefined = undefined
       for (
