@@ -13,11 +13,11 @@ import { join } from "node:path"
 import { connect, CREDENTIALS, ourClient, sdkClient, TestError } from "../packages/emulator/test/utils.js"
 
 const ROOT = join(import.meta.dirname, "..")
-/** The command's source, run through tsx (as `npm run emulator` does); the built bin is tested on the packed package. */
-const COMMAND = [
-  join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
-  join(ROOT, "packages/emulator/src/bin/apigw-emulator.ts")
-]
+/**
+ * The command's source, with tsx as this process's loader (its CLI would run a second process that a kill orphans);
+ * the built bin is tested on the packed package.
+ */
+const COMMAND = ["--import", "tsx", join(ROOT, "packages/emulator/src/bin/apigw-emulator.ts")]
 
 interface Running {
   readonly child: ChildProcess

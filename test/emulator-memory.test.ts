@@ -20,7 +20,6 @@ import { createInterface, type Interface } from "node:readline"
 import { TestError } from "../packages/emulator/test/utils.js"
 
 const ROOT = join(import.meta.dirname, "..")
-const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs")
 const CHILD = join(ROOT, "packages/emulator/test/fixtures/memory-child.ts")
 const MB = 1024 * 1024
 /** How much one client may make the emulator grow: the 256 KiB send buffer, 4 MiB in flight, and noise. */
@@ -41,9 +40,10 @@ interface Child {
 /** Starts the emulator process; killed with the scope. */
 const start = Effect.acquireRelease(
   Effect.async<{ child: ChildProcess; lines: Interface; port: number }, TestError>((resume) => {
-    const child = spawn(process.execPath, [TSX, CHILD], {
+    // tsx as a loader of this very process (not its CLI, which runs a second process that a kill would orphan).
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", CHILD], {
       cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: "--expose-gc", NODE_NO_WARNINGS: "1" },
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
       stdio: ["pipe", "pipe", "inherit"]
     })
     const lines = createInterface({ input: child.stdout! })
