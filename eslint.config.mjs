@@ -9,7 +9,8 @@ export default tseslint.config(
       "docs/**",
       "packages/*/docs/**",
       "bench/node_modules/**",
-      "dist-packages/**"
+      "dist-packages/**",
+      ".snippets/**"
     ]
   },
   ...tseslint.configs.recommended,
