@@ -1,34 +1,38 @@
 /**
  * A chat backend for an API Gateway WebSocket API, written with Effect and `@effect-apigw/core`.
  *
- * Routes (route selection expression `$request.body.action`):
+ * The chat protocol (the same as `examples/lambda-chat.ts`'s; route selection expression `$request.body.action`):
  * - `$connect`     stores the connection id with a name from `?name=...`
  * - `sendmessage`  `{"action":"sendmessage","text":"..."}` broadcasts `{"type":"message","from","text"}` to the
  *                  room with PostToConnection, prunes the connections that are gone, and answers the sender with a
  *                  report (`{"type":"report","delivered","gone","failed"}`)
- * - `whoami`       answers the sender with its connection id and name
+ * - `whoami`       answers the sender with `{"type":"whoami","connectionId","name"}`
  * - `$disconnect`  removes the connection from the room
- * - `$default`     explains the protocol
+ * - `$default`     answers `{"type":"error","message"}` with the protocol
  *
- * Locally (the emulator on port 3001, until Ctrl-C):
- *   npx tsx examples/chat.ts
- *   npx wscat -c "ws://127.0.0.1:3001/local?name=alice"      then send {"action":"sendmessage","text":"hi"}
- * or with the command-line emulator:
- *   npx apigw-emulator --handler examples/chat.ts
- *
- * On AWS, deploy `handler` (all routes in one Lambda handler) behind a WebSocket API; it broadcasts through
- * `APIGW_ENDPOINT` when set, else through the API that invoked it. With `APIGW_ENDPOINT` and AWS credentials set,
- * `npx tsx examples/chat.ts` plays a short chat against that deployed API instead of starting the emulator (its
- * WebSocket URL is `APIGW_WS_URL`, or the endpoint with `wss://`).
+ * Run it (configuration: `examples/lib/gateway.ts`; a failure prints one line and exits 1):
+ * - on the emulator it starts itself (port `PORT`, default 3001), until Ctrl-C:
+ *     npx tsx examples/chat.ts
+ *     npx wscat -c "ws://127.0.0.1:3001/local?name=alice"      then send {"action":"sendmessage","text":"hi"}
+ * - as the handler of `apigw-emulator`, with or without signature checks (the handler signs its PostToConnection
+ *   calls with `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` and `AWS_REGION` from the command's environment,
+ *   placeholder keys and `us-east-1` when unset):
+ *     npm run emulator -- --handler examples/chat.ts                 (npx apigw-emulator ... outside this repository)
+ *     AWS_ACCESS_KEY_ID=AKID AWS_SECRET_ACCESS_KEY=secret \
+ *       npm run emulator -- --handler examples/chat.ts --access-key-id AKID --secret-access-key secret
+ * - on AWS: deploy `handler` (all routes in one Lambda handler) behind a WebSocket API; it posts to the API that
+ *   invoked it, signing with the function's credentials.
+ * With `APIGW_ENDPOINT` set (plus `APIGW_WS_URL`, `AWS_REGION` where needed), `npx tsx examples/chat.ts` plays a
+ * short chat against that gateway (the command-line emulator above, or the deployed API) and exits:
+ *     APIGW_ENDPOINT=http://127.0.0.1:3001/local npx tsx examples/chat.ts
+ *     APIGW_ENDPOINT=https://abc123.execute-api.eu-west-1.amazonaws.com/prod npx tsx examples/chat.ts
  */
-import { ApiGatewayManagementApi, type AwsCredentials } from "@effect-apigw/core"
-import { Emulator, Event } from "@effect-apigw/emulator"
+import { ApiGatewayManagementApi, type AwsCredentials, Lambda } from "@effect-apigw/core"
+import type { Event } from "@effect-apigw/emulator"
 import { Credentials, Http } from "@effect-apigw/layers"
 import type { HttpClient } from "@effect/platform"
-import { NodeRuntime } from "@effect/platform-node"
 import { Context, Effect, Layer, ManagedRuntime, Ref } from "effect"
 import { pathToFileURL } from "node:url"
-import { connectClient } from "./lib/clients.js"
 
 /** A member of the room. */
 export interface Member {
@@ -78,19 +82,16 @@ export const broadcast = (connectionIds: ReadonlyArray<string>, data: string) =>
       ApiGatewayManagementApi.postToConnection({ ConnectionId: connectionId, Data: data }).pipe(
         Effect.as<Delivery>({ _tag: "Delivered", connectionId }),
         Effect.catchTag("GoneException", () => Effect.succeed<Delivery>({ _tag: "Gone", connectionId })),
-        Effect.catchAll((error) => Effect.succeed<Delivery>({ _tag: "Failed", connectionId, error: error.message }))
+        Effect.catchAll((error) =>
+          Effect.succeed<Delivery>({ _tag: "Failed", connectionId, error: `${error._tag}: ${error.message}` })
+        )
       ),
     { concurrency: 16 }
   )
 
-/** The management client for the API an event came from: `APIGW_ENDPOINT` when set, else the event's own API. */
-const clientFor = (event: Event.WebSocketEvent) =>
-  ApiGatewayManagementApi.make({
-    endpoint: process.env.APIGW_ENDPOINT ?? Event.managementEndpoint(event),
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1"
-  })
-
 const reply = (value: unknown) => ({ statusCode: 200, body: JSON.stringify(value) })
+
+const PROTOCOL = "send {\"action\":\"sendmessage\",\"text\":\"...\"} or {\"action\":\"whoami\"}"
 
 /** What the routes need: the room, an `HttpClient` and credentials for the management client. */
 export type ChatContext = ChatStore | HttpClient.HttpClient | AwsCredentials.AwsCredentials
@@ -122,7 +123,6 @@ export const routes: Event.Routes<ChatContext> = {
   sendmessage: (event) =>
     Effect.gen(function*() {
       const store = yield* ChatStore
-      const client = yield* clientFor(event)
       const sender = yield* store.get(event.requestContext.connectionId)
       let text: unknown
       try {
@@ -131,34 +131,53 @@ export const routes: Event.Routes<ChatContext> = {
         text = undefined
       }
       if (typeof text !== "string" || text === "") {
-        return reply({ type: "error", message: "sendmessage needs a non-empty \"text\"" })
+        return reply({ type: "error", message: `sendmessage needs a non-empty "text": ${PROTOCOL}` })
       }
       const members = yield* store.members
       const message = JSON.stringify({ type: "message", from: sender?.name ?? "anonymous", text })
       const outcomes = yield* broadcast(members.map((m) => m.connectionId), message).pipe(
-        Effect.provideService(ApiGatewayManagementApi.ApiGatewayManagementApi, client)
+        // The client for the API the event came from: its endpoint from the event, its region from the host, else
+        // AWS_REGION (Lambda sets it), else us-east-1 for a local emulator.
+        Effect.provide(Lambda.layerFromEvent(event))
       )
       const gone = outcomes.filter((o) => o._tag === "Gone").map((o) => o.connectionId)
       yield* Effect.forEach(gone, (id) => store.remove(id))
+      const failed = outcomes.flatMap((o) =>
+        o._tag === "Failed" ? [{ connectionId: o.connectionId, error: o.error }] : []
+      )
+      if (failed.length > 0) {
+        yield* Effect.logWarning(
+          `sendmessage: ${failed.length} of ${outcomes.length} posts failed (${failed[0]!.error}); the handler signs ` +
+            "with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION from its environment"
+        )
+      }
       return reply({
         type: "report",
         delivered: outcomes.filter((o) => o._tag === "Delivered").length,
         gone: gone.map((id) => ({ connectionId: id, name: members.find((m) => m.connectionId === id)?.name })),
-        failed: outcomes.filter((o) => o._tag === "Failed")
+        failed
       })
-    }),
+    }).pipe(
+      // A client that cannot be built (a custom domain without AWS_REGION): say so to the sender and in the log.
+      Effect.catchTag("ConfigurationError", (error) =>
+        Effect.as(Effect.logError(`sendmessage: ${error.message}`), reply({ type: "error", message: error.message })))
+    ),
 
-  $default: () => reply({ type: "error", message: "unknown action; try {\"action\":\"sendmessage\",\"text\":\"hi\"}" })
+  $default: () => reply({ type: "error", message: `unknown action; ${PROTOCOL}` })
 }
 
 /** Everything the routes need, with the given credentials. */
 export const layer = (credentials: Layer.Layer<AwsCredentials.AwsCredentials>): Layer.Layer<ChatContext> =>
   Layer.mergeAll(layerMemoryStore, Http.layer, credentials)
 
-/** Credentials from the environment, or the emulator's defaults for a local run. */
-const localOrEnvCredentials = process.env.AWS_ACCESS_KEY_ID === undefined ?
-  Credentials.layerStatic({ accessKeyId: "local", secretAccessKey: "local" }) :
-  Credentials.layerEnv
+/**
+ * Credentials from the environment (Lambda sets them from the function's role; `apigw-emulator --handler` passes its
+ * own environment), else placeholder keys, which an emulator that does not check signatures accepts.
+ */
+const envOrPlaceholderCredentials: Layer.Layer<AwsCredentials.AwsCredentials> =
+  process.env.AWS_ACCESS_KEY_ID === undefined || process.env.AWS_ACCESS_KEY_ID === "" ?
+    Credentials.layerStatic({ accessKeyId: "local", secretAccessKey: "local" }) :
+    Credentials.layerEnv
 
 let lambdaRuntime: ManagedRuntime.ManagedRuntime<ChatContext, never> | undefined
 
@@ -167,34 +186,15 @@ let lambdaRuntime: ManagedRuntime.ManagedRuntime<ChatContext, never> | undefined
  * long as the Lambda container (or the process).
  */
 export const handler = async (event: Event.WebSocketEvent, context: Event.LambdaContext) => {
-  lambdaRuntime ??= ManagedRuntime.make(layer(localOrEnvCredentials))
+  lambdaRuntime ??= ManagedRuntime.make(layer(envOrPlaceholderCredentials))
   const route = routes[event.requestContext.routeKey] ?? routes.$default
   const result = route(event, context)
   return Effect.isEffect(result) ? lambdaRuntime.runPromise(result) : result
 }
 
-/** Plays a short chat against a deployed API. */
-const playAgainstAws = Effect.gen(function*() {
-  const endpoint = process.env.APIGW_ENDPOINT!
-  const url = process.env.APIGW_WS_URL ?? endpoint.replace(/^https:/, "wss:").replace(/^http:/, "ws:")
-  console.log(`Playing a chat against ${url} (deploy this file's handler there first)`)
-  const alice = yield* connectClient(`${url}?name=alice`, "alice")
-  const bob = yield* connectClient(`${url}?name=bob`, "bob")
-  alice.send({ action: "sendmessage", text: "hello from alice" })
-  console.log("bob received:  ", JSON.stringify(yield* bob.next))
-  console.log("alice received:", JSON.stringify(yield* alice.next), JSON.stringify(yield* alice.next))
-}).pipe(Effect.scoped)
-
-/** Serves the chat on the emulator until Ctrl-C. */
-const serveLocally = Effect.gen(function*() {
-  const emulator = yield* Emulator.make({ port: Number(process.env.PORT ?? 3001), routes })
-  console.log("Chat backend running on the emulator. Connect with:")
-  console.log(`  npx wscat -c "${emulator.url}?name=alice"`)
-  console.log(`and send {"action":"sendmessage","text":"hi"} or {"action":"whoami"}. Ctrl-C stops it.`)
-  return yield* Effect.never
-}).pipe(Effect.scoped, Effect.provide(layer(localOrEnvCredentials)))
-
+// Run as a program (not when imported as a handler): see the header. Imported lazily, so that loading this module as
+// a handler does not load the emulator.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const main: Effect.Effect<void, unknown> = process.env.APIGW_ENDPOINT === undefined ? serveLocally : playAgainstAws
-  NodeRuntime.runMain(main)
+  const { chatMain } = await import("./lib/chat-main.js")
+  chatMain("chat", { routes }, layer(envOrPlaceholderCredentials))
 }

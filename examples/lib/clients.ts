@@ -19,8 +19,14 @@ export interface ChatClient {
   readonly close: () => void
 }
 
-/** A client could not connect, or waited too long. */
-export class ClientError extends Data.TaggedError("ClientError")<{ readonly message: string }> {}
+/** A client could not connect, or waited too long; `hint` says what to check. */
+export class ClientError extends Data.TaggedError("ClientError")<{
+  readonly message: string
+  readonly hint?: string | undefined
+}> {}
+
+const unreachable = (url: string) => `is a gateway running at ${url}? (APIGW_WS_URL, else APIGW_ENDPOINT with wss://)`
+const silent = "is the gateway running the example's chat handler? the gateway's output (or the Lambda's logs) says why"
 
 const parse = (data: WebSocket.RawData, isBinary: boolean): unknown => {
   const text = Buffer.isBuffer(data) ? data.toString("utf8") : String(data)
@@ -39,7 +45,13 @@ export const connectClient = (url: string, name: string, userAgent = `example-${
     const received: Array<unknown> = []
     const ws = yield* Effect.acquireRelease(
       Effect.async<WebSocket, ClientError>((resume) => {
-        const ws = new WebSocket(url, { headers: { "User-Agent": userAgent } })
+        let ws: WebSocket
+        try {
+          ws = new WebSocket(url, { headers: { "User-Agent": userAgent } })
+        } catch (error) {
+          const message = `${name}: cannot connect to ${url}: ${(error as Error).message}`
+          return resume(Effect.fail(new ClientError({ message, hint: "check APIGW_WS_URL and APIGW_ENDPOINT" })))
+        }
         ws.on("message", (data, isBinary) => {
           const value = parse(data, isBinary)
           received.push(value)
@@ -47,9 +59,13 @@ export const connectClient = (url: string, name: string, userAgent = `example-${
         })
         ws.once("open", () => resume(Effect.succeed(ws)))
         ws.once("unexpected-response", (_, res) => {
-          resume(Effect.fail(new ClientError({ message: `${name}: handshake refused with ${res.statusCode}` })))
+          const message = `${name}: the gateway refused the WebSocket handshake with HTTP ${res.statusCode}`
+          resume(Effect.fail(new ClientError({ message, hint: `check the $connect route; ${unreachable(url)}` })))
         })
-        ws.once("error", (error) => resume(Effect.fail(new ClientError({ message: `${name}: ${error.message}` }))))
+        ws.on("error", (error) => {
+          const message = `${name}: cannot connect to ${url}: ${error.message}`
+          resume(Effect.fail(new ClientError({ message, hint: unreachable(url) })))
+        })
       }),
       (ws) => Effect.sync(() => ws.terminate())
     )
@@ -64,7 +80,7 @@ export const connectClient = (url: string, name: string, userAgent = `example-${
       next: Queue.take(queue).pipe(
         Effect.timeoutFail({
           duration: "5 seconds",
-          onTimeout: () => new ClientError({ message: `${name}: no message within 5 seconds` })
+          onTimeout: () => new ClientError({ message: `${name}: no message within 5 seconds`, hint: silent })
         })
       ),
       closed: Effect.promise(() => closedPromise).pipe(
