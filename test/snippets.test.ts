@@ -7,8 +7,8 @@ import type { Handler } from "@effect-apigw/emulator/Event"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { execFile } from "node:child_process"
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import WebSocket from "ws"
 
@@ -68,6 +68,27 @@ const withLambdaEnvironment = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         }
       })
   )
+
+/** GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces as `-`. */
+const slug = (heading: string) =>
+  heading.trim().toLowerCase().replace(/[`*]/g, "").replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-")
+
+describe("documentation links", () => {
+  it("every relative link and #anchor of the READMEs and the deployment guide resolves", () => {
+    const broken: Array<string> = []
+    for (const document of DOCUMENTS) {
+      const text = readFileSync(join(ROOT, document), "utf8").replace(/^```[\s\S]*?^```$/gm, "")
+      const anchors = new Set([...text.matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1]!)))
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue
+        const [file, anchor] = target!.split("#")
+        if (file !== "" && !existsSync(join(ROOT, dirname(document), file!))) broken.push(`${document}: ${target}`)
+        if (file === "" && anchor !== undefined && !anchors.has(anchor)) broken.push(`${document}: ${target}`)
+      }
+    }
+    assert.deepStrictEqual(broken, [])
+  })
+})
 
 describe("documentation snippets", () => {
   it("there are snippets in every document, with imports (no snippet leans on names defined elsewhere)", () => {
