@@ -367,6 +367,21 @@ export type VerifyFailure =
   | "SignatureMismatch"
 
 /**
+ * What a signature is checked against: the credentials, the scope (region, service) and the time.
+ *
+ * @since 0.1.0
+ * @category verification
+ */
+export interface VerifyOptions {
+  readonly credentials: AwsCredentialIdentity
+  readonly region?: string | undefined
+  /** The signing name requests must be scoped to. Defaults to `execute-api`. */
+  readonly service?: string | undefined
+  readonly now: number
+  readonly maxSkewMillis?: number | undefined
+}
+
+/**
  * Checks the SigV4 signature of a received request against known credentials: the key id must match, the
  * `x-amz-date` be within `maxSkewMillis` (default 5 minutes) of `now`, and the signature over the signed headers,
  * path and body be the one these credentials produce. `request.headers` are the received headers, lower case.
@@ -376,14 +391,7 @@ export type VerifyFailure =
  */
 export const verify = async (
   request: SignableRequest,
-  options: {
-    readonly credentials: AwsCredentialIdentity
-    readonly region?: string | undefined
-    /** The signing name requests must be scoped to. Defaults to `execute-api`. */
-    readonly service?: string | undefined
-    readonly now: number
-    readonly maxSkewMillis?: number | undefined
-  }
+  options: VerifyOptions
 ): Promise<VerifyFailure | undefined> => {
   const header = request.headers["authorization"]
   if (header === undefined) return "MissingAuthentication"
@@ -499,14 +507,7 @@ export const parsePresigned = (query: SignableRequest["query"]): Presigned | und
  */
 export const verifyPresigned = (
   request: SignableRequest,
-  options: {
-    readonly credentials: AwsCredentialIdentity
-    readonly region?: string | undefined
-    /** The signing name requests must be scoped to. Defaults to `execute-api`. */
-    readonly service?: string | undefined
-    readonly now: number
-    readonly maxSkewMillis?: number | undefined
-  }
+  options: VerifyOptions
 ): VerifyFailure | undefined => {
   const query = request.query
   if (query === undefined || !Object.hasOwn(query, "X-Amz-Signature")) return "MissingAuthentication"

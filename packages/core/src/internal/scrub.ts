@@ -102,30 +102,22 @@ const redactPieces = (text: string, secret: string): string => {
   }
 }
 
-/** `text` with the request's secrets replaced whole: cheap, for header values and for long text before it is cut. */
-export const scrubExact = (text: string, sent: Sent): string => {
+/** Replaces the request's Authorization value whole, then its signature and the session token with `replace`. */
+const scrubWith = (replace: (text: string, secret: string) => string) => (text: string, sent: Sent): string => {
   if (sent === undefined) return text
   const { authorization, token } = secretsIn(sent)
   if (tooShort(text, token)) return text
   if (authorization !== undefined) {
     text = replaceAll(text, authorization)
     const signature = signatureOf(authorization)
-    if (signature !== undefined) text = replaceAll(text, signature)
+    if (signature !== undefined) text = replace(text, signature)
   }
-  if (token !== undefined) { for (const form of tokenForms(token)) text = replaceAll(text, form) }
+  if (token !== undefined) { for (const form of tokenForms(token)) text = replace(text, form) }
   return text
 }
 
+/** `text` with the request's secrets replaced whole: cheap, for header values and for long text before it is cut. */
+export const scrubExact: (text: string, sent: Sent) => string = scrubWith(replaceAll)
+
 /** `text` with the request's secrets replaced whole and in pieces: for free text as it will be shown (short). */
-export const scrub = (text: string, sent: Sent): string => {
-  if (sent === undefined) return text
-  const { authorization, token } = secretsIn(sent)
-  if (tooShort(text, token)) return text
-  if (authorization !== undefined) {
-    text = replaceAll(text, authorization)
-    const signature = signatureOf(authorization)
-    if (signature !== undefined) text = redactPieces(text, signature)
-  }
-  if (token !== undefined) { for (const form of tokenForms(token)) text = redactPieces(text, form) }
-  return text
-}
+export const scrub: (text: string, sent: Sent) => string = scrubWith(redactPieces)
