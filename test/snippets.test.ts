@@ -118,6 +118,35 @@ describe("documentation snippets", () => {
       assert.strictEqual(located, "", located)
     }), 180_000)
 
+  it.live("the testing snippets pass as tests (vitest on the snippets alone)", () =>
+    Effect.gen(function*() {
+      const tests = snippets.filter((s) => /^it(\.\w+)?\(/m.test(s.code))
+      assert.isAtLeast(tests.length, 2)
+      mkdirSync(OUT, { recursive: true })
+      for (const snippet of tests) writeFileSync(snippet.file.replace(/\.ts$/, ".test.ts"), snippet.code)
+      // The repository's aliases (sources, no build), only the snippets' files.
+      const config = "import base from \"../vitest.config.ts\"\n" +
+        "export default { resolve: base.resolve, test: { include: [\"*.test.ts\"], testTimeout: 30000 } }\n"
+      writeFileSync(join(OUT, "vitest.config.mts"), config)
+      const result = yield* Effect.async<{ code: number; output: string }>((resume) => {
+        execFile(
+          process.execPath,
+          [
+            join(ROOT, "node_modules/vitest/vitest.mjs"),
+            "run",
+            "--root",
+            OUT,
+            "--config",
+            join(OUT, "vitest.config.mts")
+          ],
+          { cwd: ROOT, timeout: 120_000, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } },
+          (error, stdout, stderr) => resume(Effect.succeed({ code: error === null ? 0 : 1, output: stdout + stderr }))
+        )
+      })
+      assert.strictEqual(result.code, 0, result.output)
+      assert.match(result.output, new RegExp(`Tests\\s+${tests.length} passed`), result.output)
+    }), 180_000)
+
   it.live(
     "the Lambda handlers of the README and the deployment guide answer $connect and echo behind the emulator",
     () =>
