@@ -9,12 +9,11 @@
 import { ApiGatewayManagementApi, SigV4 } from "@effect-apigw/core"
 import { FixedClock } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
-import { buildQueryString, HttpRequest } from "@smithy/core/protocols"
-import type { SignatureV4 } from "@smithy/signature-v4"
+import { buildQueryString } from "@smithy/core/protocols"
 import { Effect, Layer, Redacted } from "effect"
 import * as NodeHttp from "node:http"
 import { connectWithId, CREDENTIALS, ourClient, quietEmulator, TestError } from "../packages/emulator/test/utils.js"
-import { sdkRequest } from "./oracle.sdk.js"
+import { sdkRequest, sdkSigner, unsignedCopy } from "./oracle.sdk.js"
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
 
@@ -113,26 +112,9 @@ const sdkPresign: Presigner = {
         { ConnectionId: id, ...(o.method === "POST" ? { Data: o.data ?? "" } : {}) },
         time
       )
-      const unsigned = HttpRequest.clone(request)
-      for (
-        const name of [
-          "authorization",
-          "x-amz-date",
-          "x-amz-content-sha256",
-          "x-amz-security-token",
-          "x-amz-user-agent",
-          "user-agent",
-          "amz-sdk-invocation-id",
-          "amz-sdk-request"
-        ]
-      ) delete unsigned.headers[name]
+      const unsigned = unsignedCopy(request)
       Object.assign(unsigned.headers, o.headers)
-      const signer: SignatureV4 = await (client.config as any).signer({
-        name: "sigv4",
-        signingName: "execute-api",
-        signingRegion: region,
-        properties: {}
-      })
+      const signer = await sdkSigner(client, region)
       const presigned = await signer.presign(unsigned, {
         signingDate: new Date(time),
         ...(o.service === undefined ? {} : { signingService: o.service }),

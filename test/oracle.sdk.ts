@@ -107,18 +107,8 @@ export const sdkLikeSigner = async (client: ApiGatewayManagementApiClient, regio
   })
 }
 
-/**
- * Presigns the SDK-serialised request the generic way (as `@aws-sdk/s3-request-presigner` does, minus its S3-only
- * `UNSIGNED-PAYLOAD`): the SDK's bookkeeping and signing headers are removed, content headers are not signed, so only
- * `host` is; then formats the URL as `@aws-sdk/util-format-url` does.
- */
-export const sdkPresignedUrl = async (
-  client: ApiGatewayManagementApiClient,
-  signed: HttpRequest,
-  region: string,
-  time: number,
-  expiresIn: number
-): Promise<string> => {
+/** A copy of a request the SDK signed, without what signing and the SDK's middleware added: what to presign. */
+export const unsignedCopy = (signed: HttpRequest): HttpRequest => {
   const request = HttpRequest.clone(signed)
   for (
     const name of [
@@ -132,6 +122,22 @@ export const sdkPresignedUrl = async (
       "amz-sdk-request"
     ]
   ) delete request.headers[name]
+  return request
+}
+
+/**
+ * Presigns the SDK-serialised request the generic way (as `@aws-sdk/s3-request-presigner` does, minus its S3-only
+ * `UNSIGNED-PAYLOAD`): the SDK's bookkeeping and signing headers are removed, content headers are not signed, so only
+ * `host` is; then formats the URL as `@aws-sdk/util-format-url` does.
+ */
+export const sdkPresignedUrl = async (
+  client: ApiGatewayManagementApiClient,
+  signed: HttpRequest,
+  region: string,
+  time: number,
+  expiresIn: number
+): Promise<string> => {
+  const request = unsignedCopy(signed)
   const signer = await sdkSigner(client, region)
   const presigned = await signer.presign(request, {
     signingDate: new Date(time),

@@ -8,23 +8,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { Effect, FastCheck as fc } from "effect"
 import * as Redacted from "effect/Redacted"
-import { createHash, createHmac } from "node:crypto"
 import type { AwsCredentialIdentity } from "../src/AwsCredentials.js"
 import * as SigV4 from "../src/SigV4.js"
-
-const HOSTILE = [
-  "__proto__",
-  "constructor",
-  "prototype",
-  "hasOwnProperty",
-  "toString",
-  "valueOf",
-  "isPrototypeOf",
-  "propertyIsEnumerable",
-  "toLocaleString",
-  "__defineGetter__",
-  "__lookupGetter__"
-]
+import { HOSTILE } from "./hostile.js"
+import { Sha256 } from "./smithySha256.js"
 
 const credentials: AwsCredentialIdentity = {
   accessKeyId: "AKIDHOSTILE",
@@ -165,28 +152,6 @@ describe("SigV4 with hostile names", () => {
       }
     }))
 })
-
-class Sha256 {
-  private readonly hash
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ?
-      createHash("sha256") :
-      createHmac(
-        "sha256",
-        typeof secret === "string" ?
-          secret :
-          ArrayBuffer.isView(secret) ?
-          new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength) :
-          new Uint8Array(secret)
-      )
-  }
-  update(data: Uint8Array) {
-    this.hash.update(data)
-  }
-  digest() {
-    return Promise.resolve(new Uint8Array(this.hash.digest()))
-  }
-}
 
 describe("SigV4.verifyPresigned", () => {
   const smithy = (service = "execute-api", region = "us-east-1", secret = "hostile-secret") =>

@@ -32,6 +32,7 @@ import * as path from "node:path"
 import type { AwsCredentialIdentity } from "../src/AwsCredentials.js"
 import * as SigV4 from "../src/SigV4.js"
 import { loadCases, PARAMS, parseRequest, type VectorCase, vectorsDir } from "./sigv4-vectors.js"
+import { Sha256 } from "./smithySha256.js"
 
 const cases = loadCases()
 const byName = new Map(cases.map((c) => [c.name, c]))
@@ -74,28 +75,6 @@ const signCase = (c: VectorCase, credentials = credentialsFor(c.name)) => {
       headers,
       body: req.body === "" ? undefined : req.body
     }, { credentials, region: PARAMS.region, service: PARAMS.service, time: PARAMS.time })
-  }
-}
-
-class Sha256 {
-  private readonly hash
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ?
-      createHash("sha256") :
-      createHmac(
-        "sha256",
-        typeof secret === "string" ?
-          secret :
-          ArrayBuffer.isView(secret) ?
-          new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength) :
-          new Uint8Array(secret)
-      )
-  }
-  update(data: Uint8Array) {
-    this.hash.update(data)
-  }
-  digest() {
-    return Promise.resolve(new Uint8Array(this.hash.digest()))
   }
 }
 

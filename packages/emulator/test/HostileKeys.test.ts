@@ -11,21 +11,8 @@ import type { Event } from "@effect-apigw/emulator"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Redacted } from "effect"
 import * as NodeHttp from "node:http"
+import { HOSTILE } from "../../core/test/hostile.js"
 import { connectWithId, CREDENTIALS, quietEmulator, TestError } from "./utils.js"
-
-const HOSTILE = [
-  "__proto__",
-  "constructor",
-  "prototype",
-  "hasOwnProperty",
-  "toString",
-  "valueOf",
-  "isPrototypeOf",
-  "propertyIsEnumerable",
-  "toLocaleString",
-  "__defineGetter__",
-  "__lookupSetter__"
-]
 
 const prototypeSnapshot = () =>
   Object.getOwnPropertyNames(Object.prototype).map((name) => {
