@@ -17,7 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 /** The clients, in table order. `adapter` and `program` are file names under the build folder (build.mjs). */
 export const CLIENTS = [
   { key: "ours", name: "ours (@effect-apigw)", program: "ours" },
-  { key: "ours-httpclient", name: "ours on an HttpClient (Http.layer)", program: "ours-httpclient" },
+  { key: "ours-platform", name: "ours on @effect/platform-node's HttpClient", program: undefined },
   { key: "ours-effect", name: "ours, loop in Effect", program: undefined },
   { key: "sdk-v3", name: "AWS SDK v3", program: "sdk-v3" },
   { key: "effect-aws", name: "@effect-aws", program: "effect-aws" },

@@ -84,7 +84,7 @@ const embedded = Effect.gen(function*() {
   const browser = yield* connectClient(emulator.url, "browser", "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0")
   yield* connectClient(emulator.url, "phone", "MyChatApp/2.3 (iPhone; iOS 18.0)")
   const leaving = yield* connectClient(emulator.url, "leaving")
-  const ids = (yield* emulator.connections).map((c) => c.connectionId)
+  const ids = (yield* emulator.connections).map((c) => c.ConnectionId)
   yield* Effect.sleep("300 millis")
   browser.send({ hello: "world" })
   yield* browser.next

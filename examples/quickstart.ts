@@ -31,7 +31,7 @@ const main = Effect.gen(function*() {
   const Client = ApiGatewayManagementApi.layer({ endpoint: emulator.endpoint, region: emulator.region }).pipe(
     Layer.provide([Credentials.layerStatic({ accessKeyId: "AKID", secretAccessKey: "secret" }), Http.layer])
   )
-  yield* program(connection.connectionId).pipe(Effect.provide(Client))
+  yield* program(connection.ConnectionId).pipe(Effect.provide(Client))
 }).pipe(Effect.scoped)
 
 Effect.runPromise(main)

@@ -61,7 +61,7 @@ describe("broadcast against the emulator", () => {
       Effect.gen(function*() {
         const emulator = yield* Emulator.make({ credentials: CREDENTIALS })
         const { received, sockets } = yield* openClients(emulator.url, 2000)
-        const ids = (yield* emulator.connections).map((c) => c.connectionId)
+        const ids = (yield* emulator.connections).map((c) => c.ConnectionId)
         assert.strictEqual(ids.length, 2000)
         // 250 clients leave; 50 ids never existed.
         const leaving = ids.slice(0, 250)
@@ -105,7 +105,7 @@ describe("broadcast against the emulator", () => {
       Effect.gen(function*() {
         const emulator = yield* Emulator.make({ credentials: CREDENTIALS })
         const { received } = yield* openClients(emulator.url, 1000)
-        const ids = (yield* emulator.connections).map((c) => c.connectionId)
+        const ids = (yield* emulator.connections).map((c) => c.ConnectionId)
         const { layer, stats } = countingHttp()
         const fiber = yield* ApiGatewayManagementApi.broadcast({ ConnectionIds: ids, Data: "x", concurrency: 2 }).pipe(
           Effect.provide(

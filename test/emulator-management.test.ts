@@ -63,7 +63,7 @@ describe.each(drivers)("management API with the $name", (driver) => {
       yield* Effect.sleep(30)
       yield* socket.send("ping")
       yield* eventually(
-        Effect.map(emulator.getConnection(id), (c) => c._tag === "Some" && c.value.lastActiveAt > v.ConnectedAt),
+        Effect.map(emulator.getConnection(id), (c) => c._tag === "Some" && c.value.LastActiveAt > v.ConnectedAt),
         "activity recorded"
       )
       const second = yield* driver.get(emulator.endpoint, id)

@@ -72,11 +72,11 @@ const sigV4Presign: Presigner = {
   name: "SigV4.presign",
   flexible: true,
   presign: (endpoint, id, o) =>
-    Effect.sync(() => {
+    Effect.promise(async () => {
       const url = new URL(endpoint)
       const path = `${url.pathname}/@connections/${escape(id)}`
       const { accessKeyId, secretAccessKey } = credentialsOf(o)
-      const query = SigV4.presign({
+      const query = await SigV4.presign({
         method: o.method,
         hostname: url.hostname,
         path,

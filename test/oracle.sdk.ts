@@ -1,7 +1,7 @@
 /**
  * Test helper for `oracle.test.ts`: drives `@aws-sdk/client-apigatewaymanagementapi` (a devDependency used only as
- * a test oracle) with a request handler that captures the outgoing request instead of sending it, and a seeded
- * generator of inputs.
+ * a test oracle) with a request handler that captures the outgoing request instead of sending it, and FastCheck
+ * arbitraries of inputs.
  */
 import {
   ApiGatewayManagementApiClient,
@@ -12,6 +12,7 @@ import {
 // `@smithy/protocol-http` is folded into `@smithy/core` in the SDK version installed; it comes with the SDK.
 import { buildQueryString, HttpRequest, HttpResponse } from "@smithy/core/protocols"
 import { SignatureV4 } from "@smithy/signature-v4"
+import { FastCheck as fc } from "effect"
 import { vi } from "vitest"
 
 export type Operation = "postToConnection" | "getConnection" | "deleteConnection"
@@ -149,22 +150,7 @@ export const sdkPresignedUrl = async (
   return `${presigned.protocol}//${presigned.hostname}${port}${presigned.path}${query === "" ? "" : `?${query}`}`
 }
 
-/** mulberry32: a small seeded generator, so every run draws the same "random" inputs. */
-export const seeded = (seed: number) => {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1))
-  const pick = <A>(items: ReadonlyArray<A>): A => items[int(0, items.length - 1)]
-  return { next, int, pick }
-}
-
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+const BASE64 = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="]
 
 /** Code point ranges random ids are drawn from: ASCII (reserved characters included), Latin-1, CJK, emoji. */
 const RANGES: ReadonlyArray<readonly [number, number]> = [
@@ -180,32 +166,19 @@ const RANGES: ReadonlyArray<readonly [number, number]> = [
   [0x10000, 0x10ffff]
 ]
 
-/** `count` ids of the shape API Gateway hands out, `length` characters of base64. */
-export const base64Ids = (seed: number, count: number, length: number): ReadonlyArray<string> => {
-  const rng = seeded(seed)
-  return Array.from({ length: count }, () => Array.from({ length }, () => rng.pick([...BASE64])).join(""))
-}
+/** Ids of the shape API Gateway hands out: `length` characters of base64. */
+export const base64Id = (length: number): fc.Arbitrary<string> =>
+  fc.array(fc.constantFrom(...BASE64), { minLength: length, maxLength: length }).map((chars) => chars.join(""))
 
-/** `count` well-formed Unicode strings of 1..`maxLength` code points from {@link RANGES} (never `.` or `..`). */
-export const unicodeIds = (seed: number, count: number, maxLength: number): ReadonlyArray<string> => {
-  const rng = seeded(seed)
-  const out: Array<string> = []
-  while (out.length < count) {
-    const length = rng.int(1, maxLength)
-    let s = ""
-    while (s.length < length) {
-      const [lo, hi] = rng.pick(RANGES)
-      const cp = rng.int(lo, hi)
-      if (cp >= 0xd800 && cp <= 0xdfff) continue
-      s += String.fromCodePoint(cp)
-    }
-    if (s !== "." && s !== "..") out.push(s)
-  }
-  return out
-}
+/**
+ * Well-formed Unicode strings of 1 to `maxLength` code points from {@link RANGES} (none is a surrogate), never `.` or
+ * `..`.
+ */
+export const unicodeId = (maxLength: number): fc.Arbitrary<string> =>
+  fc.array(fc.oneof(...RANGES.map(([min, max]) => fc.integer({ min, max }))), { minLength: 1, maxLength, size: "max" })
+    .map((codePoints) => String.fromCodePoint(...codePoints))
+    .filter((id) => id !== "." && id !== "..")
 
-/** Deterministic bytes. */
-export const randomBytes = (seed: number, length: number): Uint8Array => {
-  const rng = seeded(seed)
-  return Uint8Array.from({ length }, () => rng.int(0, 255))
-}
+/** The same `length` arbitrary bytes on every run (FastCheck's, drawn with `seed`). */
+export const fixedBytes = (seed: number, length: number): Uint8Array =>
+  fc.sample(fc.uint8Array({ minLength: length, maxLength: length }), { seed, numRuns: 1 })[0]

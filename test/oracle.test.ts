@@ -11,7 +11,7 @@
  *   and OUR body (with the SDK's `x-amz-content-sha256` recomputed from our body), must give the SDK's
  *   `Authorization` byte for byte;
  * - our request must verify with a signer configured as the SDK configures its own, and the SDK's request must pass
- *   our `SigV4.verify` (what the emulator uses);
+ *   the emulator's verifier (`packages/emulator/src/internal/sigv4.ts`, `verify`);
  * - presigned URLs: ours from `generatePresignedUrl`, the SDK's by presigning the SDK-serialised request with the
  *   SDK's own signer instance, must be the same string (and the same path and query parameters once parsed).
  *
@@ -29,26 +29,27 @@
  *   the canonical request either way).
  *
  * Note on independence: our `SigV4` and the SDK both sign with `@smithy/signature-v4`, so the signature comparisons
- * here check what each client feeds the signer (path, headers, body, time, scope); the signer itself is checked
- * against the official vectors in `packages/core/test/SigV4.vectors.test.ts`.
+ * here check what each client feeds the signer (path, headers, body, time, scope, which headers are signed); the
+ * signer itself is checked against the official vectors in `packages/core/test/SigV4.vectors.test.ts`, and the
+ * emulator's verifier, which checks the SDK's requests here, is written apart from smithy.
  */
 import { ApiGatewayManagementApi, SigV4 } from "@effect-apigw/core"
 import { Credentials, FixedClock, TestHttp } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
 import { HttpRequest } from "@smithy/core/protocols"
-import { Effect, Layer } from "effect"
+import { Effect, FastCheck as fc, Layer } from "effect"
 import { createHash } from "node:crypto"
+import * as Verifier from "../packages/emulator/src/internal/sigv4.js"
 import {
-  base64Ids,
+  base64Id,
   CONNECTION_JSON,
+  fixedBytes,
   type Operation,
-  randomBytes,
   sdkLikeSigner,
   sdkPresignedUrl,
   sdkRequest,
   type SdkSetup,
-  seeded,
-  unicodeIds
+  unicodeId
 } from "./oracle.sdk.js"
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
@@ -220,8 +221,8 @@ const compare = (
     for (const name of Object.keys(ours.headers)) assert.property(sdk.headers, name, `${label}: we send ${name}`)
 
     // Signatures over the same headers: the SDK's, with our path and body.
-    const sdkAuth = SigV4.parseAuthorization(sdk.headers["authorization"])!
-    const ourAuth = SigV4.parseAuthorization(ours.headers["authorization"])!
+    const sdkAuth = Verifier.parseAuthorization(sdk.headers["authorization"])!
+    const ourAuth = Verifier.parseAuthorization(ours.headers["authorization"])!
     assert.strictEqual(sdkAuth.service, "execute-api", label)
     assert.deepStrictEqual(
       { ...ourAuth, signedHeaders: [], signature: "" },
@@ -233,7 +234,7 @@ const compare = (
     sdkHeaders["x-amz-content-sha256"] = sha256(ourBody)
     sdkHeaders["host"] = ours.url.host
     const identity = Credentials.identity(credentials)
-    const resigned = yield* Effect.sync(() =>
+    const resigned = yield* Effect.promise(() =>
       SigV4.sign(
         {
           method: ours.method,
@@ -276,7 +277,7 @@ const compare = (
           headers: ourSigned,
           body: ourBody
         }),
-        { signingDate: new Date(SigV4.parseAmzDate(ours.headers["x-amz-date"])!) }
+        { signingDate: new Date(Verifier.parseAmzDate(ours.headers["x-amz-date"])!) }
       )
     )
     assert.strictEqual(checked.headers["authorization"], ours.headers["authorization"], `${label}: SDK signer`)
@@ -285,7 +286,7 @@ const compare = (
     const sdkHeadersLower: Record<string, string> = {}
     for (const [name, value] of Object.entries(sdk.headers)) sdkHeadersLower[name.toLowerCase()] = value
     const verdict = yield* Effect.promise(() =>
-      SigV4.verify({
+      Verifier.verify({
         method: sdk.method,
         hostname: sdk.hostname,
         path: sdk.path,
@@ -316,6 +317,13 @@ const compare = (
 
 const OPERATIONS: ReadonlyArray<Operation> = ["postToConnection", "getConnection", "deleteConnection"]
 
+/**
+ * Checks `numRuns` values of an arbitrary, one after the other; a failure reports FastCheck's counterexample, seed and
+ * path (pass them back as `{ seed, path }` to replay it).
+ */
+const forAll = <A>(arbitrary: fc.Arbitrary<A>, numRuns: number, check: (a: A) => Effect.Effect<void, unknown>) =>
+  Effect.promise(() => fc.assert(fc.asyncProperty(arbitrary, (a) => Effect.runPromise(check(a))), { numRuns }))
+
 /** All operations, both credential kinds, for one id. */
 const compareAll = (target: Target, connectionId: string, data: string | Uint8Array = "hello") =>
   Effect.forEach(
@@ -325,18 +333,16 @@ const compareAll = (target: Target, connectionId: string, data: string | Uint8Ar
   )
 
 describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
-  TARGETS.forEach((target, index) => {
+  TARGETS.forEach((target) => {
     describe(target.endpoint, () => {
       for (const id of FIXED_IDS) {
         it.effect(`id ${JSON.stringify(id.length > 40 ? `${id.slice(0, 20)}... (${id.length})` : id)}`, () =>
           compareAll(target, id))
       }
-      it.effect("128-character base64 ids (seeded)", () =>
-        Effect.forEach(base64Ids(1000 + index, 5, 128), (id) => compareAll(target, id), { discard: true }))
-      it.effect("128-character random Unicode ids (seeded)", () =>
-        Effect.forEach(unicodeIds(2000 + index, 5, 128), (id) => compareAll(target, id), { discard: true }))
-      it.effect("short random Unicode ids (seeded)", () =>
-        Effect.forEach(unicodeIds(3000 + index, 10, 8), (id) => compareAll(target, id), { discard: true }))
+      it.effect("128-character base64 ids (random)", () => forAll(base64Id(128), 5, (id) => compareAll(target, id)))
+      it.effect("random Unicode ids of up to 128 code points", () =>
+        forAll(unicodeId(128), 5, (id) => compareAll(target, id)))
+      it.effect("short random Unicode ids", () => forAll(unicodeId(8), 10, (id) => compareAll(target, id)))
     })
   })
 
@@ -346,10 +352,10 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
       ["ASCII string", "hello"],
       ["Unicode string", "héllo 👋 \u0000 ✓"],
       ["JSON string", JSON.stringify({ action: "message", data: "ü".repeat(100) })],
-      ["binary", randomBytes(7, 300)],
+      ["binary", fixedBytes(7, 300)],
       ["binary with every byte value", Uint8Array.from({ length: 256 }, (_, i) => i)],
-      ["a view into a larger buffer", randomBytes(8, 64).subarray(5, 40)],
-      ["131072 bytes (the model's maximum)", randomBytes(9, 131072)]
+      ["a view into a larger buffer", fixedBytes(8, 64).subarray(5, 40)],
+      ["131072 bytes (the model's maximum)", fixedBytes(9, 131072)]
     ]
     for (const [name, data] of DATA) {
       it.effect(`postToConnection with ${name}`, () =>
@@ -361,22 +367,25 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
         ))
     }
 
-    it.effect("random times, expiries and ids (seeded)", () => {
-      const rng = seeded(42)
-      const ids = unicodeIds(43, 30, 40)
-      return Effect.forEach(ids, (id) => {
-        const time = Date.UTC(2000, 0, 1) + Math.floor(rng.next() * 50 * 365 * 86_400_000)
-        const expiresIn = rng.pick([1, 60, 3600, 604800, rng.int(1, 604800)])
-        return compare(
-          rng.pick(TARGETS),
-          rng.pick(CREDENTIALS)[1],
-          rng.pick(OPERATIONS),
-          { ConnectionId: id, Data: randomBytes(rng.int(0, 1 << 30), rng.int(1, 2000)) },
-          time,
-          expiresIn
-        )
-      }, { discard: true })
+    const randomCase = fc.record({
+      id: unicodeId(40),
+      time: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2000, 0, 1) + 50 * 365 * 86_400_000 - 1 }),
+      expiresIn: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(1, 60, 3600, 604800) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 604800 }) }
+      ),
+      target: fc.constantFrom(...TARGETS),
+      credentials: fc.constantFrom(...CREDENTIALS.map(([, credentials]) => credentials)),
+      op: fc.constantFrom(...OPERATIONS),
+      data: fc.uint8Array({ minLength: 1, maxLength: 2000, size: "max" })
     })
+
+    it.effect("random times, expiries and ids", () =>
+      forAll(
+        randomCase,
+        30,
+        (c) => compare(c.target, c.credentials, c.op, { ConnectionId: c.id, Data: c.data }, c.time, c.expiresIn)
+      ))
   })
 
   describe("what the SDK does and we deliberately do not", () => {
@@ -397,10 +406,10 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
         assert.strictEqual(ours.url.href, plain.url.href)
         assert.strictEqual(ours.headers["authorization"], plain.headers["authorization"])
         // The SDK's signature over its own headers equals ours over our single-slash path.
-        const auth = SigV4.parseAuthorization(sdk.headers["authorization"])!
+        const auth = Verifier.parseAuthorization(sdk.headers["authorization"])!
         const headers: Record<string, string> = {}
         for (const name of auth.signedHeaders) if (name !== "x-amz-date") headers[name] = sdk.headers[name]
-        const resigned = yield* Effect.sync(() =>
+        const resigned = yield* Effect.promise(() =>
           SigV4.sign(
             { method: "GET", hostname: ours.url.hostname, path: ours.url.pathname, headers },
             { credentials: Credentials.identity(LONG_TERM), region: target.signingRegion, time: TIME }
@@ -430,10 +439,10 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
         const { request: dot } = yield* Effect.promise(() =>
           sdkRequest(setup, "getConnection", { ConnectionId: "." }, TIME)
         )
-        const auth = SigV4.parseAuthorization(dot.headers["authorization"])!
+        const auth = Verifier.parseAuthorization(dot.headers["authorization"])!
         const headers: Record<string, string> = {}
         for (const name of auth.signedHeaders) if (name !== "x-amz-date") headers[name] = dot.headers[name]
-        const resigned = yield* Effect.sync(() =>
+        const resigned = yield* Effect.promise(() =>
           SigV4.sign(
             { method: "GET", hostname: dot.hostname, path: "/prod/@connections", headers },
             { credentials: Credentials.identity(LONG_TERM), region: target.signingRegion, time: TIME }
@@ -490,7 +499,7 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
         assert.strictEqual(ours.headers["content-length"], "0")
         assert.strictEqual(ours.headers["content-type"], "application/octet-stream")
         assert.strictEqual(ours.body.length, 0)
-        assert.deepStrictEqual(SigV4.parseAuthorization(ours.headers["authorization"])!.signedHeaders, [
+        assert.deepStrictEqual(Verifier.parseAuthorization(ours.headers["authorization"])!.signedHeaders, [
           "content-length",
           "content-type",
           "host",
@@ -517,7 +526,7 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
           TIME
         )
         for (const name of ["x-amz-content-sha256", "x-amz-user-agent", "amz-sdk-invocation-id", "amz-sdk-request"]) {
-          assert.include(SigV4.parseAuthorization(sdk.headers["authorization"])!.signedHeaders, name)
+          assert.include(Verifier.parseAuthorization(sdk.headers["authorization"])!.signedHeaders, name)
           assert.notProperty(ours.headers, name)
         }
         assert.property(sdk.headers, "user-agent")
@@ -537,6 +546,73 @@ describe("oracle: @aws-sdk/client-apigatewaymanagementapi", () => {
         assert.strictEqual(ours.url.pathname, "/prod/@connections/x")
       }))
   })
+
+  it.effect("broadcast (the body hashed once for every post): each post is the SDK's request, signed as the SDK signs it", () =>
+    Effect.gen(function*() {
+      const target = TARGETS[0]
+      const ids = ["L0SM9cOFvHcCIhw=", "abc/def", "ü", ...fc.sample(base64Id(16), { seed: 77, numRuns: 5 })]
+      for (const [, credentials] of CREDENTIALS) {
+        for (const data of ["hello", fixedBytes(78, 1024), new Uint8Array(0)]) {
+          const broadcast = yield* Effect.gen(function*() {
+            const api = yield* ApiGatewayManagementApi.ApiGatewayManagementApi
+            const result = yield* api.broadcast({ ConnectionIds: ids, Data: data, concurrency: 1 })
+            assert.strictEqual(result.delivered.length, ids.length)
+            return yield* (yield* TestHttp.TestHttp).requests
+          }).pipe(Effect.provide(clientLayer(target, credentials, TIME)))
+          assert.strictEqual(broadcast.length, ids.length)
+          const setup: SdkSetup = { endpoint: target.endpoint, region: target.signingRegion, credentials }
+          for (const ours of broadcast) {
+            const id = ids.find((id) => ours.url.pathname.endsWith(`/${encodeURIComponent(id)}`))!
+            const label = `broadcast to ${JSON.stringify(id)}`
+            // The post a single postToConnection sends, byte for byte: the hash given is neither sent nor mis-signed.
+            const single = yield* ourRequest(
+              target,
+              credentials,
+              "postToConnection",
+              { ConnectionId: id, Data: data },
+              TIME
+            )
+            assert.strictEqual(ours.url.href, single.url.href, label)
+            assert.deepStrictEqual(ours.headers, single.headers, label)
+            assert.deepStrictEqual(ours.body, single.body, label)
+            assert.notProperty(ours.headers, "x-amz-content-sha256", label)
+            // The SDK's own request for it: same wire request, and our signature is its signer's over our headers.
+            const { client, request: sdk } = yield* Effect.promise(() =>
+              sdkRequest(setup, "postToConnection", { ConnectionId: id, Data: data }, TIME)
+            )
+            assert.strictEqual(ours.url.pathname, sdk.path, label)
+            assert.deepStrictEqual(ours.body, bytesOf(sdk.body), label)
+            for (const name of CONTENT_HEADERS) {
+              assert.strictEqual(ours.headers[name], sdk.headers[name], `${label}: ${name}`)
+            }
+            const ourAuth = Verifier.parseAuthorization(ours.headers["authorization"])!
+            const ourSigned: Record<string, string> = {}
+            for (const name of ourAuth.signedHeaders) {
+              ourSigned[name] = name === "host"
+                ? ours.url.host
+                : ours.headers[name]
+            }
+            const signer = yield* Effect.promise(() => sdkLikeSigner(client, target.signingRegion))
+            const checked = yield* Effect.promise(() =>
+              signer.sign(
+                new HttpRequest({
+                  method: ours.method,
+                  protocol: ours.url.protocol,
+                  hostname: ours.url.hostname,
+                  path: ours.url.pathname,
+                  query: {},
+                  headers: ourSigned,
+                  body: ours.body
+                }),
+                { signingDate: new Date(TIME) }
+              )
+            )
+            assert.strictEqual(checked.headers["authorization"], ours.headers["authorization"], `${label}: SDK signer`)
+            client.destroy()
+          }
+        }
+      }
+    }))
 
   it.effect("the region is read from an execute-api host exactly as the SDK is told it", () =>
     Effect.gen(function*() {

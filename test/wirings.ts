@@ -1,6 +1,8 @@
-import type { AwsCredentials, Errors } from "@effect-apigw/core"
+import type { AwsCredentials } from "@effect-apigw/core"
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Http, NodeTransport } from "@effect-apigw/layers"
+import type { Errors } from "@effect-apigw/schema"
+import { Http } from "@effect-apigw/layers"
+import { NodeHttpClient } from "@effect/platform-node"
 import { Layer } from "effect"
 
 /** A client layer for the given options, with its HTTP wiring provided and the credentials still to provide. */
@@ -12,15 +14,11 @@ export type Wiring = (
   AwsCredentials.AwsCredentials
 >
 
-/** Every way requests leave: the lean transport alone, the lean transport of `Http.layer`, any plain `HttpClient`. */
+/** The HttpClients requests leave through in the tests: ours for Node, and another library's. */
 export const wirings: ReadonlyArray<readonly [string, Wiring]> = [
+  ["Http.layer", (options) => ApiGatewayManagementApi.layer(options).pipe(Layer.provide(Http.layer))],
   [
-    "NodeTransport.layer",
-    (options) => ApiGatewayManagementApi.layerTransport(options).pipe(Layer.provide(NodeTransport.layer))
-  ],
-  ["Http.layer (lean transport)", (options) => ApiGatewayManagementApi.layer(options).pipe(Layer.provide(Http.layer))],
-  [
-    "a plain HttpClient (platform Node)",
-    (options) => ApiGatewayManagementApi.layer(options).pipe(Layer.provide(Http.layerPlatformNode()))
+    "@effect/platform-node's NodeHttpClient",
+    (options) => ApiGatewayManagementApi.layer(options).pipe(Layer.provide(NodeHttpClient.layer))
   ]
 ]

@@ -20,7 +20,7 @@ const program = Effect.gen(function*() {
         process.stdout.write(JSON.stringify({ cpuUs: user + system }) + "\n")
       } else if (command === "ids") {
         Effect.runPromise(emulator.connections).then((connections) =>
-          process.stdout.write(JSON.stringify(connections.map((c) => c.connectionId)) + "\n")
+          process.stdout.write(JSON.stringify(connections.map((c) => c.ConnectionId)) + "\n")
         )
       }
     }

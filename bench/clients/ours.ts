@@ -1,18 +1,18 @@
-// Our client as we recommend it on Node and AWS Lambda: `ApiGatewayManagementApi.layerTransport` on
-// `NodeTransport.layer` (node:http, no @effect/platform HTTP modules), run the way non-Effect code (a Lambda handler)
-// runs it: one `ManagedRuntime` built once, `runPromise` per call.
+// Our client as the quick start wires it on Node and AWS Lambda: `ApiGatewayManagementApi.layer` on `Http.layer` (our
+// HttpClient on node:http), run the way non-Effect code (a Lambda handler) runs it: one `ManagedRuntime` built once,
+// `runPromise` per call.
 import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
 import * as Credentials from "@effect-apigw/layers/Credentials"
-import * as NodeTransport from "@effect-apigw/layers/NodeTransport"
+import * as Http from "@effect-apigw/layers/Http"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Adapter, AdapterOptions } from "./types.js"
 
 export const clientLayer = (options: AdapterOptions) =>
-  ApiGatewayManagementApi.layerTransport({ endpoint: options.endpoint, region: options.region }).pipe(
+  ApiGatewayManagementApi.layer({ endpoint: options.endpoint, region: options.region }).pipe(
     Layer.provide([
       Credentials.layerStatic({ accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }),
-      NodeTransport.layer
+      Http.layer
     ])
   )
 

@@ -16,8 +16,9 @@
  * invoked them, signing with the credentials and `AWS_REGION` of their own environment (Lambda's, or the environment
  * `apigw-emulator --handler` was started in).
  */
-import { ApiGatewayManagementApi, type AwsCredentials, Endpoint, Errors, Lambda } from "@effect-apigw/core"
+import { ApiGatewayManagementApi, type AwsCredentials, Endpoint, Lambda } from "@effect-apigw/core"
 import { Credentials, Http } from "@effect-apigw/layers"
+import { Errors } from "@effect-apigw/schema"
 import { Config, Effect, Layer, Option } from "effect"
 
 /** A gateway outside the example's process: `apigw-emulator`, or an API on AWS. */

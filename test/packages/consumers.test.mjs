@@ -63,7 +63,6 @@ const makeProject = async (name, { type, extra }) => {
     ...Object.fromEntries(PACKAGES.map((p) => [`@effect-apigw/${p}`, `file:${tarballs[p]}`])),
     effect: peers.effect,
     "@effect/platform": peers["@effect/platform"],
-    "@effect/platform-node": peers["@effect/platform-node"],
     ws: "^8.18.3",
     ...extra
   }
@@ -171,10 +170,10 @@ describe("the installed packages", () => {
           env: { ...withNode(node), EXPECT_TS: strips ? "load" : "refuse" }
         })
         assert.match(output, /emulator from code, Http\.layer: posted, got, deleted; then GoneException 410/)
-        assert.match(output, /emulator from code, NodeTransport\.layer: posted, got, deleted; then GoneException 410/)
-        assert.match(output, /--handler handler\.mjs, NodeTransport\.layer: posted, got, deleted/)
-        assert.match(output, /--handler handler\.cjs, NodeTransport\.layer: posted, got, deleted/)
-        assert.match(output, strips ? /--handler handler\.ts, NodeTransport\.layer: posted/ : /handler\.ts refused/)
+        assert.match(output, /emulator from code, FetchHttpClient\.layer: posted, got, deleted; then GoneException 410/)
+        assert.match(output, /--handler handler\.mjs, Http\.layer: posted, got, deleted/)
+        assert.match(output, /--handler handler\.cjs, Http\.layer: posted, got, deleted/)
+        assert.match(output, strips ? /--handler handler\.ts, Http\.layer: posted/ : /handler\.ts refused/)
       })
 
       it("the bin loads a .ts handler through tsx where tsx is installed", async () => {
@@ -182,7 +181,7 @@ describe("the installed packages", () => {
           cwd: project.cjs,
           env: { ...withNode(node), EXPECT_TS: "load" }
         })
-        assert.match(output, /--handler handler\.ts, NodeTransport\.layer: posted, got, deleted; then GoneException/)
+        assert.match(output, /--handler handler\.ts, Http\.layer: posted, got, deleted; then GoneException/)
       })
 
       it("CommonJS require()s the packages", async () => {
@@ -260,7 +259,8 @@ describe("bundlers", () => {
       logLevel: "error"
     })
     const output = await run(process.execPath, [out, "code"], { cwd: dirname(out) })
-    assert.match(output, /emulator from code, NodeTransport\.layer: posted, got, deleted; then GoneException 410/)
+    assert.match(output, /emulator from code, Http\.layer: posted, got, deleted; then GoneException 410/)
+    assert.match(output, /emulator from code, FetchHttpClient\.layer: posted, got, deleted; then GoneException 410/)
   })
 })
 
@@ -272,7 +272,7 @@ describe("other runtimes", () => {
       assert.match(quickstart, /client received: hello[\s\S]*the connection went away/)
       const output = await run(binary, [...args, "esm.mjs", "code"], { cwd: project.app })
       assert.match(output, /emulator from code, Http\.layer: posted, got, deleted; then GoneException 410/)
-      assert.match(output, /emulator from code, NodeTransport\.layer: posted, got, deleted; then GoneException 410/)
+      assert.match(output, /emulator from code, FetchHttpClient\.layer: posted, got, deleted; then GoneException 410/)
     })
   }
 })

@@ -3,20 +3,19 @@
  *
  * @since 0.1.0
  */
-import * as Decode from "@effect-apigw/schema/Decode"
 import {
   type AwsServiceError,
   type BroadcastAbortedError,
-  ConfigurationError,
-  CredentialsError,
+  type ConfigurationError,
+  type CredentialsError,
   type ForbiddenException,
   type GoneException,
   InvalidInputError,
   type LimitExceededException,
   OperationNotPageableError,
-  PayloadTooLargeException,
-  TransportError,
-  UnexpectedResponseError,
+  type PayloadTooLargeException,
+  type TransportError,
+  type UnexpectedResponseError,
   WaiterDoesNotExistError
 } from "@effect-apigw/schema/Errors"
 import type {
@@ -29,55 +28,31 @@ import type {
   PostToConnectionRequest
 } from "@effect-apigw/schema/Models"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Clock from "effect/Clock"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Random from "effect/Random"
-import * as Schedule from "effect/Schedule"
+import type * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { AwsCredentials } from "./AwsCredentials.js"
-import * as Endpoint from "./Endpoint.js"
-import * as HttpTransport from "./HttpTransport.js"
+import type * as Endpoint from "./Endpoint.js"
 import * as Input from "./Input.js"
 import * as InternalBroadcast from "./internal/broadcast.js"
-import * as HttpClientSend from "./internal/httpClientSend.js"
-import {
-  type ErrorFromResponse,
-  errorFromResponse,
-  metadataOf,
-  type ModelledCode,
-  type RawResponse,
-  scrubError
-} from "./internal/response.js"
-import { backoff, classify, mayBeSkew, retryAfterMillis, RetryBudget, serverTime } from "./internal/retry.js"
+import * as Call from "./internal/call.js"
+import * as InternalOptions from "./internal/options.js"
+import * as Plan from "./internal/plan.js"
+import * as Presign from "./internal/presign.js"
+import type { ModelledCode } from "./internal/response.js"
 import * as Send from "./internal/send.js"
+import * as Tracing from "./internal/tracing.js"
 import * as SigV4 from "./SigV4.js"
 
 /**
- * The errors `postToConnection` can fail with.
- *
- * @since 0.1.0
- * @category errors
- */
-export type PostToConnectionError =
-  | ForbiddenException
-  | GoneException
-  | PayloadTooLargeException
-  | LimitExceededException
-  | AwsServiceError
-  | TransportError
-  | UnexpectedResponseError
-  | CredentialsError
-  | InvalidInputError
-
-/**
- * The errors `getConnection` can fail with.
+ * The errors `getConnection` can fail with: the modelled AWS errors of the operation, and the client's own.
  *
  * @since 0.1.0
  * @category errors
@@ -91,6 +66,14 @@ export type GetConnectionError =
   | UnexpectedResponseError
   | CredentialsError
   | InvalidInputError
+
+/**
+ * The errors `postToConnection` can fail with: those of `getConnection`, and `PayloadTooLargeException`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PostToConnectionError = GetConnectionError | PayloadTooLargeException
 
 /**
  * The errors `deleteConnection` can fail with.
@@ -288,19 +271,14 @@ export interface Options {
 }
 
 /**
- * The failures that may be retried: throttling and transient AWS errors, unexpected 5xx answers, transport errors.
+ * The failures that may be retried, and what a custom `retrySchedule` is stepped with: throttling and transient AWS
+ * errors, unexpected answers (5xx, 429), transport errors. `ForbiddenException`, `GoneException` and
+ * `PayloadTooLargeException` never are.
  *
  * @since 0.1.0
  * @category errors
  */
-export type RetryableError =
-  | ForbiddenException
-  | GoneException
-  | PayloadTooLargeException
-  | LimitExceededException
-  | AwsServiceError
-  | UnexpectedResponseError
-  | TransportError
+export type RetryableError = LimitExceededException | AwsServiceError | UnexpectedResponseError | TransportError
 
 /**
  * The model's maximum message size, in bytes.
@@ -308,7 +286,7 @@ export type RetryableError =
  * @since 0.1.0
  * @category constants
  */
-export const MAX_PAYLOAD_BYTES = 131072
+export const MAX_PAYLOAD_BYTES: number = InternalOptions.MAX_PAYLOAD_BYTES
 
 /**
  * The default time limit of one attempt.
@@ -316,37 +294,12 @@ export const MAX_PAYLOAD_BYTES = 131072
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = /* @__PURE__ */ Duration.seconds(10)
+export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = InternalOptions.DEFAULT_REQUEST_TIMEOUT
 
+/** The largest response body read; a larger one is an `UnexpectedResponseError`. */
 const MAX_RESPONSE_BYTES = 64 * 1024
-const SKEW_THRESHOLD = 4 * 60_000
-
-const POST_ERRORS: ReadonlySet<ModelledCode> = new Set([
-  "ForbiddenException",
-  "GoneException",
-  "PayloadTooLargeException",
-  "LimitExceededException"
-])
-const OTHER_ERRORS: ReadonlySet<ModelledCode> = new Set([
-  "ForbiddenException",
-  "GoneException",
-  "LimitExceededException"
-])
-
-const decoder = new TextDecoder()
 
 const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
-
-/** Effect's built-in tracer, which keeps spans in memory only and exports nothing. */
-const nativeTracer = Effect.runSync(Effect.tracer)
-
-const annotate = (metadata: ResponseMetadata | undefined): Effect.Effect<void> =>
-  metadata === undefined ? Effect.void : Effect.annotateCurrentSpan({
-    "http.response.status_code": metadata.httpStatusCode,
-    "aws.request_id": metadata.requestId,
-    "aws.attempts": metadata.attempts,
-    "aws.total_retry_delay_ms": metadata.totalRetryDelay
-  })
 
 /**
  * Builds `broadcast` and `broadcastStream` on a function that, given the encoded body once per broadcast, posts it
@@ -448,15 +401,6 @@ export const noPaginatorsOrWaiters: Pick<ApiGatewayManagementApiService, "canPag
       )
   }
 
-const configError = (option: string, description: string) => new ConfigurationError({ option, description })
-
-/** The headers of a call's latest attempt, as signed. */
-interface Sent {
-  headers: Record<string, string> | undefined
-}
-
-const escapeQuery = (value: string): string => Endpoint.encodeSegment(value) ?? ""
-
 /**
  * Builds the client from options, an `HttpClient` and `AwsCredentials`.
  *
@@ -466,409 +410,80 @@ const escapeQuery = (value: string): string => Endpoint.encodeSegment(value) ?? 
 export const make = (
   options: Options
 ): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
-  Effect.flatMap(HttpTransport.HttpClientTag, (client) => {
-    const transport = HttpTransport.fromHttpClient(client)
-    return makeWith(
-      options,
-      transport === undefined ? HttpClientSend.fromHttpClient(client) : Send.fromTransport(transport)
-    )
-  })
-
-/**
- * The client on an {@link HttpTransport.HttpTransport} instead of an `HttpClient`: the smallest and fastest way on
- * Node (`NodeTransport.layer` of `@effect-apigw/layers`), without `@effect/platform`'s HTTP modules.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const makeTransport = (
-  options: Options
-): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, HttpTransport.HttpTransport | AwsCredentials> =>
-  Effect.flatMap(HttpTransport.HttpTransport, (transport) => makeWith(options, Send.fromTransport(transport)))
-
-/**
- * The longest `requestTimeout`: timers of longer delays (about 24.8 days) fire at once, which would time every
- * request out.
- */
-const MAX_TIMEOUT_MILLIS = 2 ** 31 - 1
-
-interface CheckedOptions {
-  readonly endpoint: Endpoint.Endpoint
-  readonly maxAttempts: number
-  readonly requestTimeout: Duration.Duration
-  readonly maxPayloadBytes: number | false
-  readonly retrySchedule: Schedule.Schedule<unknown, RetryableError> | undefined
-}
-
-/**
- * Checks every option, whatever its runtime type (options come from JavaScript and from the environment too): a
- * wrong one is a `ConfigurationError` naming it, never a crash.
- */
-const checkOptions = (options: Options): Either.Either<CheckedOptions, ConfigurationError> => {
-  if (typeof options !== "object" || options === null) {
-    return Either.left(
-      configError("options", `expected an object with an endpoint, got ${Input.describeType(options)}`)
-    )
-  }
-  const endpoint = Endpoint.parse(options.endpoint, options.region)
-  if (Either.isLeft(endpoint)) return Either.left(endpoint.left)
-  const maxAttempts = options.maxAttempts ?? 3
-  if (typeof maxAttempts !== "number" || !Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-    return Either.left(
-      configError("maxAttempts", `${Input.describeValue(maxAttempts)} is not a whole number of at least 1`)
-    )
-  }
-  // `decodeUnknown` answers None for anything it cannot read, whatever its type.
-  const timeoutOption = Duration.decodeUnknown(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
-  if (
-    Option.isNone(timeoutOption) || !Duration.greaterThan(timeoutOption.value, Duration.zero) ||
-    !Duration.isFinite(timeoutOption.value) || Duration.toMillis(timeoutOption.value) > MAX_TIMEOUT_MILLIS
-  ) {
-    return Either.left(
-      configError(
-        "requestTimeout",
-        `${Input.describeValue(options.requestTimeout)} is not a positive duration of at most ${MAX_TIMEOUT_MILLIS} ms`
-      )
-    )
-  }
-  const maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
-  if (
-    maxPayloadBytes !== false &&
-    (typeof maxPayloadBytes !== "number" || !Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 0)
-  ) {
-    return Either.left(
-      configError("maxPayloadBytes", `${Input.describeValue(maxPayloadBytes)} is not a whole number of bytes or false`)
-    )
-  }
-  const retrySchedule = options.retrySchedule
-  if (retrySchedule !== undefined && !Schedule.isSchedule(retrySchedule)) {
-    return Either.left(configError("retrySchedule", `expected a Schedule, got ${Input.describeType(retrySchedule)}`))
-  }
-  return Either.right({
-    endpoint: endpoint.right,
-    maxAttempts,
-    requestTimeout: timeoutOption.value,
-    maxPayloadBytes,
-    retrySchedule
-  })
-}
-
-const makeWith = (
-  options: Options,
-  sendFor: (context: Send.SendContext) => Send.Send
-): Effect.Effect<ApiGatewayManagementApiService, ConfigurationError, AwsCredentials> =>
   Effect.gen(function*() {
-    const checked = checkOptions(options)
+    const checked = InternalOptions.check(options)
     if (Either.isLeft(checked)) return yield* checked.left
-    const { endpoint, maxAttempts, maxPayloadBytes, requestTimeout, retrySchedule: schedule } = checked.right
+    const { endpoint, maxAttempts, maxPayloadBytes, requestTimeout, retrySchedule } = checked.right
+    const client = yield* HttpClient.HttpClient
     const credentials = yield* AwsCredentials
     if (typeof credentials !== "object" || credentials === null || !Effect.isEffect(credentials.resolve)) {
-      return yield* configError("AwsCredentials", "the credentials service has no resolve effect")
+      return yield* InternalOptions.configError("AwsCredentials", "the credentials service has no resolve effect")
     }
-    const budget = new RetryBudget()
-    const hostname = endpoint.host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")
-    const portMatch = /:(\d+)$/.exec(endpoint.host)
-    const port = portMatch === null ? undefined : Number(portMatch[1])
-    const pathPrefix = `${endpoint.basePath}/@connections/`
-    const origin = `${endpoint.protocol}//${endpoint.host}`
-    // How far the server's clock is ahead of ours, learnt from a response refused for its signature time.
-    let clockOffset = 0
-    const now = Effect.map(Clock.currentTimeMillis, (time) => time + clockOffset)
-
-    const send = sendFor({
+    const skew = new Call.ClockSkew()
+    const call = Call.make({
       endpoint,
-      hostname,
-      port,
-      timeoutMillis: Duration.toMillis(requestTimeout),
-      maxResponseBytes: MAX_RESPONSE_BYTES,
-      tooLarge: ($metadata) =>
-        new UnexpectedResponseError({
-          reason: "Body",
-          description: `the response body exceeds ${MAX_RESPONSE_BYTES} bytes`,
-          $metadata
-        }),
-      timedOut: ($metadata) =>
-        new TransportError({
-          reason: "Timeout",
-          description: `no complete response within ${Duration.format(requestTimeout)}`,
-          $metadata
-        })
+      credentials,
+      send: Send.make({
+        client,
+        origin: `${endpoint.protocol}//${endpoint.host}`,
+        requestTimeout,
+        maxResponseBytes: MAX_RESPONSE_BYTES
+      }),
+      maxAttempts,
+      retrySchedule,
+      skew
     })
+    const pathPrefix = `${endpoint.basePath}/@connections/`
 
-    /**
-     * One attempt: resolve credentials, sign at the (skew-corrected) current time, send, read the body. The signed
-     * headers are left in `sent`, for scrubbing what an error response quotes of them.
-     */
-    const attempt = (
-      method: "POST" | "GET" | "DELETE",
-      path: string,
-      body: Uint8Array | undefined,
-      bodyHash: string | undefined,
-      metadata: ResponseMetadata,
-      sent: Sent
-    ): Effect.Effect<RawResponse, TransportError | CredentialsError | UnexpectedResponseError> =>
-      Effect.flatMap(credentials.resolve, (identity) =>
-        Effect.clockWith(
-          (clock): Effect.Effect<RawResponse, TransportError | CredentialsError | UnexpectedResponseError> => {
-            const headers: Record<string, string> = body === undefined ?
-              { host: endpoint.host } :
-              { host: endpoint.host, "content-type": "application/octet-stream", "content-length": String(body.length) }
-            let signed: Record<string, string>
-            try {
-              signed = SigV4.sign({ method, hostname, path, headers, body }, {
-                credentials: identity,
-                region: endpoint.region,
-                time: clock.unsafeCurrentTimeMillis() + clockOffset,
-                payloadHash: bodyHash
-              })
-            } catch {
-              return Effect.fail(new CredentialsError({ message: "the resolved credentials cannot sign a request" }))
-            }
-            // The HTTP client sets Host itself, from the URL: the same value.
-            delete signed.host
-            sent.headers = signed
-            return send(method, path, signed, body, metadata)
-          }
-        ))
-
-    const retryWith = (
-      error: ErrorFromResponse | TransportError,
-      response: RawResponse | undefined,
-      attempts: number,
-      localTime: number,
-      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined,
-      retryThrottling: boolean
-    ): Effect.Effect<{ readonly delay: number; readonly cost: number } | undefined> => {
-      const kind = classify(error)
-      if (kind === "throttling" && !retryThrottling) {
-        return Effect.succeed(undefined)
+    /** Checks the connection id, then runs the call in the operation's span. */
+    const operation = <C extends ModelledCode, A extends { readonly $metadata: ResponseMetadata }, BE = never>(
+      { body, bodyHash, connectionId, plan, retryThrottling = true }: {
+        readonly plan: Plan.Plan<C, A>
+        readonly connectionId: unknown
+        /** The body, checked (for POST). */
+        readonly body: Effect.Effect<Uint8Array | undefined, BE>
+        readonly bodyHash?: string | undefined
+        readonly retryThrottling?: boolean | undefined
       }
-      const cost = kind !== undefined && attempts < maxAttempts ? budget.take(kind) : undefined
-      if (kind === undefined || cost === undefined) return Effect.succeed(undefined)
-      if (driver !== undefined) {
-        // A custom schedule decides the delay (it sleeps itself) and may stop early.
-        return driver.next(error).pipe(
-          Effect.zipRight(Clock.currentTimeMillis),
-          Effect.map((after) => ({ delay: Math.max(0, after - localTime), cost })),
-          Effect.orElseSucceed(() => {
-            budget.release(cost)
-            return undefined
-          })
-        )
-      }
-      return Effect.flatMap(Random.next, (random) => {
-        const retryAfter = response === undefined ? undefined : retryAfterMillis(response, localTime)
-        const delay = backoff(kind, attempts, random, retryAfter)
-        return Effect.as(Effect.sleep(Duration.millis(delay)), { delay, cost })
-      })
-    }
-
-    /**
-     * Runs attempts until one succeeds, fails for good, or the attempts or the retry budget run out. `onSuccess`
-     * turns a 2xx response into the output.
-     */
-    const run = <A, E>(
-      method: "POST" | "GET" | "DELETE",
-      path: string,
-      body: Uint8Array | undefined,
-      allowed: ReadonlySet<ModelledCode>,
-      onSuccess: (response: RawResponse, metadata: ResponseMetadata) => Either.Either<A, UnexpectedResponseError>,
-      driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined,
-      retryThrottling = true,
-      bodyHash?: string
-    ): Effect.Effect<A, E> => {
-      const sent: Sent = { headers: undefined }
-      const loop = (
-        attempts: number,
-        totalRetryDelay: number,
-        spent: number,
-        skewCorrected: boolean
-      ): Effect.Effect<A, ErrorFromResponse | TransportError | CredentialsError> => {
-        /** After a failed attempt: correct the clock and re-sign, retry after a delay, or fail. */
-        const retryOrFail = (failed: ErrorFromResponse | TransportError, response: RawResponse | undefined) =>
-          Effect.flatMap(Clock.currentTimeMillis, (localTime) => {
-            const server = response === undefined ? undefined : serverTime(response)
-            if (
-              !skewCorrected && server !== undefined && failed._tag !== "TransportError" && mayBeSkew(failed) &&
-              Math.abs(server - (localTime + clockOffset)) >= SKEW_THRESHOLD
-            ) {
-              clockOffset = server - localTime
-              return loop(attempts + 1, totalRetryDelay, spent, true)
-            }
-            return Effect.flatMap(
-              retryWith(failed, response, attempts, localTime, driver, retryThrottling),
-              (retry) =>
-                retry === undefined ?
-                  Effect.fail(failed) :
-                  loop(attempts + 1, totalRetryDelay + retry.delay, spent + retry.cost, skewCorrected)
-            )
-          })
-        return Effect.matchEffect(attempt(method, path, body, bodyHash, { attempts, totalRetryDelay }, sent), {
-          onSuccess: (response) => {
-            const metadata = metadataOf(response, attempts, totalRetryDelay)
-            if (response.status >= 200 && response.status < 300) {
-              budget.release(spent === 0 ? 1 : spent)
-              const output = onSuccess(response, metadata)
-              return Either.isRight(output) ? output : Either.left(scrubError(output.left, sent.headers))
-            }
-            return retryOrFail(errorFromResponse(response, allowed, metadata, sent.headers), response)
-          },
-          onFailure: (error) =>
-            error._tag === "CredentialsError"
-              ? Effect.fail(error)
-              : retryOrFail(scrubError(error, sent.headers), undefined)
-        })
-      }
-      // `allowed` keeps the mapped errors within the operation's union.
-      return loop(1, 0, 0, false) as Effect.Effect<A, any>
-    }
-
-    /** Runs an operation in its span, with a fresh driver of the custom retry schedule, if any. */
-    const operation = <A extends { readonly $metadata: ResponseMetadata }, E>(
-      name: string,
-      connectionId: unknown,
-      f: (
-        path: string,
-        driver: Schedule.ScheduleDriver<unknown, RetryableError> | undefined
-      ) => Effect.Effect<A, E>
-    ): Effect.Effect<A, E | InvalidInputError> =>
+    ): Effect.Effect<A, Call.CallError<C> | InvalidInputError | BE> =>
       Either.match(Input.connectionIdSegment(connectionId), {
         onLeft: Effect.fail,
         onRight: (segment) =>
-          Effect.tracerWith((tracer) => {
-            const call = schedule === undefined ?
-              f(pathPrefix + segment, undefined) :
-              Effect.flatMap(Schedule.driver(schedule), (driver) => f(pathPrefix + segment, driver))
-            // The span costs a tenth of a call's CPU: made only when a tracer that can export it is installed.
-            return tracer === nativeTracer ? call : call.pipe(
-              Effect.tap((output) => annotate(output.$metadata)),
-              Effect.tapError((error) =>
-                annotate(
-                  typeof error === "object" && error !== null && "$metadata" in error ?
-                    error.$metadata as ResponseMetadata :
-                    undefined
-                )
-              ),
-              Effect.withSpan(`ApiGatewayManagementApi.${name}`, {
-                kind: "client",
-                captureStackTrace: false,
-                attributes: {
-                  "rpc.system": "aws-api",
-                  "rpc.service": "ApiGatewayManagementApi",
-                  "rpc.method": name,
-                  "cloud.region": endpoint.region,
-                  "server.address": endpoint.host,
-                  "aws.apigateway.connection_id": connectionId as string
-                }
-              })
-            )
-          })
-      })
-
-    const empty = (_: RawResponse, $metadata: ResponseMetadata) => Either.right({ $metadata })
-
-    const parseConnection = (
-      response: RawResponse,
-      $metadata: ResponseMetadata
-    ): Either.Either<GetConnectionOutput, UnexpectedResponseError> => {
-      const unexpected = (description: string) =>
-        Either.left(new UnexpectedResponseError({ reason: "Body", description, $metadata }))
-      let json: unknown
-      try {
-        json = JSON.parse(decoder.decode(response.body))
-      } catch {
-        return unexpected("the GetConnection response is not JSON")
-      }
-      return Either.match(Decode.getConnectionResponse(json), {
-        onLeft: (error) => unexpected(`the GetConnection response does not fit the model: ${error}`),
-        onRight: (output) => Either.right({ ...output, $metadata })
-      })
-    }
-
-    const postToConnection = (input: PostToConnectionRequest) =>
-      operation(
-        "PostToConnection",
-        input?.ConnectionId,
-        (path, driver) =>
           Effect.flatMap(
-            Input.data(input.Data, maxPayloadBytes),
-            (body) => run<PostToConnectionOutput, PostToConnectionError>("POST", path, body, POST_ERRORS, empty, driver)
+            body,
+            (bytes) =>
+              call({ plan, path: pathPrefix + segment, body: bytes, bodyHash, retryThrottling }).pipe(
+                Tracing.withOperationSpan({ name: plan.name, endpoint, connectionId: connectionId as string })
+              )
           )
-      )
-
-    const getConnection = (input: GetConnectionRequest) =>
-      operation(
-        "GetConnection",
-        input?.ConnectionId,
-        (path, driver) =>
-          run<GetConnectionOutput, GetConnectionError>("GET", path, undefined, OTHER_ERRORS, parseConnection, driver)
-      )
-
-    const deleteConnection = (input: DeleteConnectionRequest) =>
-      operation(
-        "DeleteConnection",
-        input?.ConnectionId,
-        (path, driver) =>
-          run<DeleteConnectionOutput, DeleteConnectionError>("DELETE", path, undefined, OTHER_ERRORS, empty, driver)
-      )
-
-    const { broadcast, broadcastStream } = makeBroadcast(
-      (body) => {
-        // One body for every connection: hashed once.
-        const bodyHash = SigV4.payloadHash(body)
-        return (connectionId) =>
-          operation("PostToConnection", connectionId, (path, driver) =>
-            // Throttling is not retried per post: the broadcast slows down as a whole instead.
-            run<PostToConnectionOutput, PostToConnectionError>(
-              "POST",
-              path,
-              body,
-              POST_ERRORS,
-              empty,
-              driver,
-              false,
-              bodyHash
-            ))
-      },
-      maxPayloadBytes
-    )
-
-    const generatePresignedUrl = (
-      input: GeneratePresignedUrlRequest
-    ): Effect.Effect<string, GeneratePresignedUrlError> =>
-      Either.match(Input.presignTarget(input), {
-        onLeft: Effect.fail,
-        onRight: ({ clientMethod, expiresIn, method, segment }) =>
-          Effect.gen(function*() {
-            const path = pathPrefix + segment
-            const body = clientMethod === "postToConnection" ?
-              yield* Input.data((input.Params as PostToConnectionRequest).Data, maxPayloadBytes) :
-              undefined
-            const identity = yield* credentials.resolve
-            const time = yield* now
-            const query = yield* Effect.try({
-              try: () =>
-                SigV4.presign(
-                  { method, hostname, path, headers: { host: endpoint.host }, body },
-                  { credentials: identity, region: endpoint.region, time, expiresIn }
-                ),
-              catch: () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })
-            })
-            const search = Object.keys(query).sort().flatMap((key) =>
-              [query[key]].flat().map((value) => `${escapeQuery(key)}=${escapeQuery(value)}`)
-            )
-            return `${origin}${path}?${search.join("&")}`
-          })
       })
+
+    const noBody = Effect.succeed(undefined)
+
+    const { broadcast, broadcastStream } = makeBroadcast((body) => {
+      // One body for every connection: hashed once.
+      const bodyHash = SigV4.payloadHash(body)
+      const bytes = Effect.succeed(body)
+      return (connectionId) =>
+        // Throttling is not retried per post: the broadcast slows down as a whole instead.
+        operation({ plan: Plan.postToConnection, connectionId, body: bytes, bodyHash, retryThrottling: false })
+    }, maxPayloadBytes)
 
     return ApiGatewayManagementApi.of({
       endpoint,
-      postToConnection,
-      getConnection,
-      deleteConnection,
+      postToConnection: (input) =>
+        operation({
+          plan: Plan.postToConnection,
+          connectionId: input?.ConnectionId,
+          body: Effect.suspend(() => Input.data(input.Data, maxPayloadBytes))
+        }),
+      getConnection: (input) =>
+        operation({ plan: Plan.getConnection, connectionId: input?.ConnectionId, body: noBody }),
+      deleteConnection: (input) =>
+        operation({ plan: Plan.deleteConnection, connectionId: input?.ConnectionId, body: noBody }),
       broadcast,
       broadcastStream,
-      generatePresignedUrl,
+      generatePresignedUrl: Presign.make({ endpoint, credentials, maxPayloadBytes, skew }),
       ...noPaginatorsOrWaiters
     })
   })
@@ -898,26 +513,6 @@ export const layer = (
   options: Options
 ): Layer.Layer<ApiGatewayManagementApi, ConfigurationError, HttpClient.HttpClient | AwsCredentials> =>
   Layer.effect(ApiGatewayManagementApi, make(options))
-
-/**
- * The client on an {@link HttpTransport.HttpTransport} (see {@link makeTransport}).
- *
- * @example
- * import { ApiGatewayManagementApi } from "@effect-apigw/core"
- * import { Credentials, NodeTransport } from "@effect-apigw/layers"
- * import { Layer } from "effect"
- *
- * const Client = ApiGatewayManagementApi.layerTransport({
- *   endpoint: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
- * }).pipe(Layer.provide([NodeTransport.layer, Credentials.layerEnv]))
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerTransport = (
-  options: Options
-): Layer.Layer<ApiGatewayManagementApi, ConfigurationError, HttpTransport.HttpTransport | AwsCredentials> =>
-  Layer.effect(ApiGatewayManagementApi, makeTransport(options))
 
 /**
  * The options read from the environment: `APIGW_ENDPOINT`, `AWS_REGION` (or `AWS_DEFAULT_REGION`),
@@ -952,10 +547,12 @@ export const layerConfig = (
       try {
         unwrapped = Config.unwrap<Options>(config as Config.Config.Wrap<Options>)
       } catch {
-        return Effect.fail(configError("config", `expected a Config of the options, got ${Input.describeType(config)}`))
+        return Effect.fail(
+          InternalOptions.configError("config", `expected a Config of the options, got ${Input.describeType(config)}`)
+        )
       }
       return unwrapped.pipe(
-        Effect.mapError((error) => configError("config", String(error))),
+        Effect.mapError((error) => InternalOptions.configError("config", String(error))),
         Effect.flatMap(make)
       )
     })

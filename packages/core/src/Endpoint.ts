@@ -17,6 +17,8 @@ export interface Endpoint {
   readonly protocol: "https:" | "http:"
   /** Host name and, when not the default, port: the value of the `Host` header. */
   readonly host: string
+  /** Host name alone, without port or IPv6 brackets: what the signer takes. */
+  readonly hostname: string
   /** Percent-encoded path prefix without a trailing slash, e.g. `/prod` or `""`. */
   readonly basePath: string
   /** The SigV4 signing region. */
@@ -114,6 +116,7 @@ export const parse = (input: string | URL, region?: string): Either.Either<Endpo
   return Either.right({
     protocol,
     host: url.host,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
     basePath,
     region: signingRegion,
     url: `${protocol}//${url.host}${basePath}`

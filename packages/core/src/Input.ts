@@ -4,9 +4,8 @@
  *
  * @since 0.1.0
  */
-import { isData } from "@effect-apigw/schema/Decode"
 import { InvalidInputError, PayloadTooLargeException } from "@effect-apigw/schema/Errors"
-import type { Data as DataType } from "@effect-apigw/schema/Models"
+import { type Data as DataType, isData } from "@effect-apigw/schema/Models"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Endpoint from "./Endpoint.js"

@@ -28,7 +28,6 @@ import * as Option from "effect/Option"
 import * as ApiGatewayManagementApi from "./ApiGatewayManagementApi.js"
 import type { AwsCredentials } from "./AwsCredentials.js"
 import * as Endpoint from "./Endpoint.js"
-import type * as HttpTransport from "./HttpTransport.js"
 import * as Input from "./Input.js"
 
 /**
@@ -244,7 +243,9 @@ export const endpointFromEvent = (
         `path) to post through the custom domain`
     )
   }
-  return Either.right(`https://${apiId.toLowerCase()}.execute-api.${region}.amazonaws.com/${segment(stage)}`)
+  // The China regions' hosts end in `amazonaws.com.cn`.
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+  return Either.right(`https://${apiId.toLowerCase()}.execute-api.${region}.${suffix}/${segment(stage)}`)
 }
 
 /**
@@ -302,44 +303,6 @@ export const layerFromEvent = (
   Layer.effect(
     ApiGatewayManagementApi.ApiGatewayManagementApi,
     Effect.flatMap(optionsFromEvent(event, options), ApiGatewayManagementApi.make)
-  )
-
-/**
- * {@link layerFromEvent} on an `HttpTransport` (`NodeTransport.layer` of `@effect-apigw/layers`) instead of an
- * `HttpClient`, as `ApiGatewayManagementApi.layerTransport`: the smallest bundle and the least CPU per call.
- *
- * @example
- * import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
- * import * as Lambda from "@effect-apigw/core/Lambda"
- * import * as Credentials from "@effect-apigw/layers/Credentials"
- * import * as NodeTransport from "@effect-apigw/layers/NodeTransport"
- * import * as Effect from "effect/Effect"
- * import * as Layer from "effect/Layer"
- *
- * export const handler = async (event: Lambda.WebSocketEvent): Promise<Lambda.WebSocketResult> =>
- *   ApiGatewayManagementApi.postToConnection({ ConnectionId: event.requestContext.connectionId, Data: "echo" }).pipe(
- *     Effect.as({ statusCode: 200 }),
- *     Effect.catchAll(() => Effect.succeed({ statusCode: 500 })),
- *     Effect.provide(
- *       Lambda.layerTransportFromEvent(event).pipe(Layer.provide([Credentials.layerEnv, NodeTransport.layer]))
- *     ),
- *     Effect.runPromise
- *   )
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerTransportFromEvent = (
-  event: WebSocketEvent,
-  options: LayerOptions = {}
-): Layer.Layer<
-  ApiGatewayManagementApi.ApiGatewayManagementApi,
-  ConfigurationError,
-  HttpTransport.HttpTransport | AwsCredentials
-> =>
-  Layer.effect(
-    ApiGatewayManagementApi.ApiGatewayManagementApi,
-    Effect.flatMap(optionsFromEvent(event, options), ApiGatewayManagementApi.makeTransport)
   )
 
 /** The client options for an event: its endpoint and signing region, with the options given. */

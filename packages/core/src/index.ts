@@ -40,15 +40,3 @@ export * as Lambda from "./Lambda.js"
  * @since 0.1.0
  */
 export * as SigV4 from "./SigV4.js"
-/**
- * The tagged errors of the client.
- *
- * @since 0.1.0
- */
-export * as Errors from "@effect-apigw/schema/Errors"
-/**
- * Inputs and outputs of the operations, with the AWS model's member names.
- *
- * @since 0.1.0
- */
-export * as Models from "@effect-apigw/schema/Models"

@@ -19,6 +19,7 @@ describe("Endpoint.parse", () => {
     assert.deepStrictEqual(endpoint, {
       protocol: "https:",
       host: "abc123.execute-api.eu-west-1.amazonaws.com",
+      hostname: "abc123.execute-api.eu-west-1.amazonaws.com",
       basePath: "/prod",
       region: "eu-west-1",
       url: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"

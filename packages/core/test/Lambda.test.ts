@@ -1,5 +1,4 @@
 import { ApiGatewayManagementApi, Lambda } from "@effect-apigw/core"
-import * as HttpTransport from "@effect-apigw/core/HttpTransport"
 import { Credentials, TestHttp } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Layer } from "effect"
@@ -301,48 +300,11 @@ describe("Lambda.layerFromEvent", () => {
     }))
 })
 
-/** A transport that records each request and answers 200: enough to see where the client sends and how it signs. */
-const recordingTransport = () => {
-  const urls: Array<{ url: string; authorization: string }> = []
-  const transport: HttpTransport.HttpTransport = {
-    send: (request, callback) => {
-      const port = request.port === undefined ? "" : `:${request.port}`
-      urls.push({
-        url: `${request.protocol}//${request.hostname}${port}${request.path}`,
-        authorization: request.headers["authorization"]
-      })
-      callback({ _tag: "Response", status: 200, headers: {}, body: new Uint8Array(0) })
-      return () => {}
-    }
-  }
-  return { urls, layer: Layer.succeed(HttpTransport.HttpTransport, transport) }
-}
-
-describe("Lambda.layerTransportFromEvent", () => {
-  it.effect("builds the same client on an HttpTransport: the event's endpoint, the host's or local region", () =>
+describe("Lambda.layerFromEvent, emulator events", () => {
+  it.effect("posts to the emulator's endpoint, signing for the local region", () =>
     Effect.gen(function*() {
-      for (
-        const [event, url, region] of [
-          [
-            messageEvent,
-            "https://k3x9q2w7ab.execute-api.eu-west-1.amazonaws.com/prod/@connections/TqXfWcmKjoECH2Q%3D",
-            "eu-west-1"
-          ],
-          [emulatorEvent, "http://127.0.0.1:3001/local/@connections/aGVsbG8td29ybGQ%3D", Lambda.LOCAL_REGION]
-        ] as const
-      ) {
-        const recorder = recordingTransport()
-        yield* ApiGatewayManagementApi.postToConnection({ ConnectionId: event.requestContext.connectionId, Data: "hi" })
-          .pipe(
-            Effect.provide(
-              Lambda.layerTransportFromEvent(event).pipe(
-                Layer.provide([recorder.layer, Credentials.layerTest()])
-              )
-            )
-          )
-        assert.strictEqual(recorder.urls.length, 1)
-        assert.strictEqual(recorder.urls[0].url, url)
-        assert.include(recorder.urls[0].authorization, `/${region}/execute-api/aws4_request`)
-      }
+      const result = yield* postVia(emulatorEvent, {}, {})
+      assert.strictEqual(result.url, "http://127.0.0.1:3001/local/@connections/aGVsbG8td29ybGQ%3D")
+      assert.strictEqual(result.region, Lambda.LOCAL_REGION)
     }))
 })

@@ -1,14 +1,16 @@
 /**
- * The official AWS SigV4 test suite (`test/fixtures/sigv4-vectors`) through our `SigV4.sign` and `SigV4.verify`.
+ * The official AWS SigV4 test suite (`test/fixtures/sigv4-vectors`) through our `SigV4.sign` and `SigV4.presign`
+ * (which sign through `@smithy/signature-v4`). Verification of the signed requests (`.sreq`) is the emulator's, and
+ * is tested there (`packages/emulator/test/SigV4.vectors.verify.test.ts`).
  *
  * Each `.req` is parsed here (method, raw path, query, headers with repeated and folded lines joined by `,`, body),
  * signed with the suite's parameters (service `service`, region `us-east-1`, 2015-08-30T12:36:00Z, no
- * `x-amz-content-sha256`), and the `Authorization` header compared with `.authz` byte for byte. The `.sreq` files
- * (the signed requests) must pass `verify`, and tampered copies of them must not.
+ * `x-amz-content-sha256`), and the `Authorization` header compared with `.authz` byte for byte.
  *
  * An independent check of the vectors themselves (`.creq` -> `.sts` -> `.authz` with `node:crypto` only) runs first,
- * so that a broken file cannot make a broken signer look right. `SigV4.presign` is held to `@smithy/signature-v4`
- * (the AWS SDK's signer) on every vector request, since the suite has no presigned cases.
+ * so that a broken file cannot make a broken signer look right. The suite has no presigned cases: `SigV4.presign` is
+ * held, on every vector request, to the signature the specification gives (`test/sigv4-reference.ts`, `node:crypto`
+ * only) over the vector's own canonical URI (the second line of its `.creq`).
  *
  * How the suite's cases map onto our API (none is skipped):
  * - Raw paths (`get-space`, `get-utf8`, `get-vanilla-utf8-query`, `get-unreserved`) are passed unencoded: the
@@ -19,20 +21,19 @@
  *   service but S3. So `/example/..` and `//` sign as `/`.
  * - `post-sts-header-before`: signed with session credentials; the signer adds and signs `x-amz-security-token`.
  *   `post-sts-header-after`: signed with long-term credentials, the token is added afterwards, so its `.authz` is
- *   `post-vanilla`'s; `verify` accepts it with credentials that carry no token (the token is then not checked).
+ *   `post-vanilla`'s.
  * - `x-amz-date` given in `.req` is dropped before signing: the signer sets it from the signing time (and we check
  *   it set the same value).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SignatureV4 } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import { createHash, createHmac } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { signatureFor } from "../../../test/sigv4-reference.js"
 import type { AwsCredentialIdentity } from "../src/AwsCredentials.js"
 import * as SigV4 from "../src/SigV4.js"
 import { loadCases, PARAMS, parseRequest, type VectorCase, vectorsDir } from "./sigv4-vectors.js"
-import { Sha256 } from "./smithySha256.js"
 
 const cases = loadCases()
 const byName = new Map(cases.map((c) => [c.name, c]))
@@ -78,45 +79,51 @@ const signCase = (c: VectorCase, credentials = credentialsFor(c.name)) => {
   }
 }
 
-describe("SigV4.presign agrees with @smithy/signature-v4 on every vector request", () => {
+describe("SigV4.presign gives every vector request the signature of the specification", () => {
   for (const c of cases) {
     it(c.name, async () => {
       const req = parseRequest(c.req)
+      // The official canonical URI of this request's path.
+      const canonicalPath = c.creq.split("\n")[1]
       const { "x-amz-date": _date, "x-amz-security-token": _token, ...headers } = req.headers
       // An x-amz-* header moves into the query: covered on every case.
-      const variants = [headers, { ...headers, "x-amz-meta-note": "a b" }]
+      const variants = [headers, { ...headers, "X-Amz-Meta-Note": "a b" }]
       for (const credentials of [longTerm, session]) {
         for (const variant of variants) {
           for (const expiresIn of [1, 900, 604800]) {
-            const request = {
+            const body = req.body === "" ? undefined : req.body
+            const query = await SigV4.presign({
               method: req.method,
               hostname: variant["host"],
               path: req.path,
               query: req.query,
               headers: variant,
-              body: req.body === "" ? undefined : req.body
-            }
-            const ours = SigV4.presign(request, {
-              credentials,
+              body
+            }, { credentials, region: PARAMS.region, service: PARAMS.service, time: PARAMS.time, expiresIn })
+            const signed = Object.keys(variant).filter((name) => !/^x-amz-/i.test(name)).sort()
+            assert.deepStrictEqual(query, {
+              ...req.query,
+              ...(variant === headers ? {} : { "X-Amz-Meta-Note": "a b" }),
+              ...(credentials === session ? { "X-Amz-Security-Token": sessionToken } : {}),
+              "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+              "X-Amz-Credential": `${PARAMS.accessKeyId}/20150830/${PARAMS.region}/${PARAMS.service}/aws4_request`,
+              "X-Amz-Date": PARAMS.amzDate,
+              "X-Amz-Expires": String(expiresIn),
+              "X-Amz-SignedHeaders": signed.join(";"),
+              "X-Amz-Signature": query["X-Amz-Signature"]
+            })
+            const expected = signatureFor({
+              method: req.method,
+              path: req.path,
+              query,
+              headers: Object.fromEntries(signed.map((name) => [name, variant[name]])),
+              body,
+              amzDate: PARAMS.amzDate,
               region: PARAMS.region,
               service: PARAMS.service,
-              time: PARAMS.time,
-              expiresIn
-            })
-            const smithy = await new SignatureV4({
-              credentials: {
-                accessKeyId: credentials.accessKeyId,
-                secretAccessKey: PARAMS.secretAccessKey,
-                ...(credentials.sessionToken === undefined ? {} : { sessionToken })
-              },
-              region: PARAMS.region,
-              service: PARAMS.service,
-              sha256: Sha256
-            }).presign({ ...request, protocol: "https:", query: { ...req.query }, headers: { ...variant } }, {
-              signingDate: new Date(PARAMS.time),
-              expiresIn
-            })
-            assert.deepStrictEqual(ours, smithy.query)
+              secretAccessKey: PARAMS.secretAccessKey
+            }, canonicalPath)
+            assert.strictEqual(query["X-Amz-Signature"], expected, `${credentials.accessKeyId} ${expiresIn}`)
           }
         }
       }
@@ -181,18 +188,33 @@ describe("SigV4 test-suite vectors", () => {
     }
   })
 
-  it("a payloadHash given is used instead of hashing the body (a broadcast hashes once)", () => {
+  it("a payloadHash given is used instead of hashing the body (a broadcast hashes once), and not sent", async () => {
     const c = byName.get("post-x-www-form-urlencoded")!
     const req = parseRequest(c.req)
     const { "x-amz-date": _date, ...headers } = req.headers
-    const sign = (payloadHash?: string) =>
+    const sign = (payloadHash?: string, contentSha256?: boolean) =>
       SigV4.sign(
         { method: req.method, hostname: headers["host"], path: req.path, headers, body: req.body },
-        { credentials: longTerm, region: PARAMS.region, service: PARAMS.service, time: PARAMS.time, payloadHash }
-      )["authorization"]
-    assert.strictEqual(sign(SigV4.payloadHash(req.body)), c.authz)
-    assert.strictEqual(sign(), c.authz)
-    assert.notStrictEqual(sign(SigV4.payloadHash("something else")), c.authz)
+        {
+          credentials: longTerm,
+          region: PARAMS.region,
+          service: PARAMS.service,
+          time: PARAMS.time,
+          payloadHash,
+          contentSha256
+        }
+      )
+    const given = await sign(SigV4.payloadHash(req.body))
+    assert.strictEqual(given["authorization"], c.authz)
+    assert.deepStrictEqual(Object.keys(given).sort(), Object.keys(await sign()).sort())
+    assert.notProperty(given, "x-amz-content-sha256")
+    assert.strictEqual((await sign())["authorization"], c.authz)
+    // The hash given is the one signed: a wrong one gives another signature (the body is not hashed again).
+    assert.notStrictEqual((await sign(SigV4.payloadHash("something else")))["authorization"], c.authz)
+    // With contentSha256 the hash given is also sent and signed, as when the signer computes it.
+    const both = await sign(SigV4.payloadHash(req.body), true)
+    assert.strictEqual(both["x-amz-content-sha256"], sha256(req.body))
+    assert.strictEqual(both["authorization"], (await sign(undefined, true))["authorization"])
   })
 
   it("post-sts-header-after signs as post-vanilla (the token is not signed)", async () => {
@@ -231,189 +253,66 @@ describe("SigV4 test-suite vectors", () => {
     assert.notStrictEqual(signed["authorization"], c.authz)
   })
 
-  describe("SigV4.verify on the signed requests (.sreq)", () => {
-    const verifyOptions = (name: string, overrides: Partial<Parameters<typeof SigV4.verify>[1]> = {}) => ({
-      credentials: credentialsFor(name),
-      region: PARAMS.region,
-      service: PARAMS.service,
-      now: PARAMS.time,
-      ...overrides
-    })
-    const signable = (c: VectorCase, change: (req: SigV4.SignableRequest) => SigV4.SignableRequest = (r) => r) => {
-      const req = parseRequest(c.sreq)
-      return change({
-        method: req.method,
-        hostname: req.headers["host"],
-        path: req.path,
-        query: req.query,
-        headers: req.headers,
-        body: req.body === "" ? undefined : req.body
-      })
+  it("SigV4.presign with a payloadHash given: the hash signed is that one, and it is not in the query", async () => {
+    const c = byName.get("post-x-www-form-urlencoded")!
+    const req = parseRequest(c.req)
+    const { "x-amz-date": _date, ...headers } = req.headers
+    const presign = (body: string | undefined, payloadHash?: string) =>
+      SigV4.presign(
+        { method: req.method, hostname: headers["host"], path: req.path, headers, body },
+        { credentials: longTerm, region: PARAMS.region, service: PARAMS.service, time: PARAMS.time, payloadHash }
+      )
+    const plain = await presign(req.body)
+    const given = await presign(undefined, SigV4.payloadHash(req.body))
+    assert.deepStrictEqual(given, plain)
+    assert.strictEqual(plain["X-Amz-Expires"], "3600")
+    assert.notProperty(given, "X-Amz-Content-Sha256")
+    assert.notProperty(given, "x-amz-content-sha256")
+    assert.notDeepEqual(await presign(req.body, SigV4.payloadHash("other")), plain)
+  })
+})
+
+describe("SigV4: what cannot be signed is a rejected promise, never a throw", () => {
+  const request = { method: "GET", hostname: "example.com", path: "/stage/@connections/a%3D", headers: { host: "h" } }
+  const options = { credentials: longTerm, region: "us-east-1", time: PARAMS.time }
+  const refused = async (label: string, run: () => Promise<unknown>) => {
+    let promise: Promise<unknown> | undefined
+    assert.doesNotThrow(() => {
+      promise = run()
+    }, label)
+    const outcome = await promise!.then(() => "resolved", (error: unknown) => error)
+    assert.instanceOf(outcome, Error, label)
+    return outcome as Error
+  }
+
+  it("credentials with an empty or ill-typed key, or secrets that are not Redacted", async () => {
+    const bad: ReadonlyArray<readonly [string, unknown]> = [
+      ["empty key id", { ...longTerm, accessKeyId: "" }],
+      ["numeric key id", { ...longTerm, accessKeyId: 5 }],
+      ["empty secret", { ...longTerm, secretAccessKey: Redacted.make("") }],
+      ["plain secret", { ...longTerm, secretAccessKey: PARAMS.secretAccessKey }],
+      ["numeric secret", { ...longTerm, secretAccessKey: Redacted.make(5) }],
+      ["plain token", { ...longTerm, sessionToken: "token" }],
+      ["numeric token", { ...longTerm, sessionToken: Redacted.make(5) }],
+      ["no credentials", undefined]
+    ]
+    for (const [label, credentials] of bad) {
+      const withBad = { ...options, credentials: credentials as AwsCredentialIdentity }
+      const error = await refused(label, () => SigV4.sign(request, withBad))
+      assert.notInclude(error.message, PARAMS.secretAccessKey, label)
+      await refused(`${label} (presign)`, () => SigV4.presign(request, withBad))
     }
-    const withHeader = (name: string, value: string) => (req: SigV4.SignableRequest) => ({
-      ...req,
-      headers: { ...req.headers, [name]: value }
-    })
+  })
 
-    for (const c of cases) {
-      describe(c.name, () => {
-        it("accepts the signed request", async () => {
-          assert.isUndefined(await SigV4.verify(signable(c), verifyOptions(c.name)))
-        })
-        it("accepts it up to 5 minutes either side, refuses it beyond (StaleDate)", async () => {
-          for (const skew of [-300_000, 300_000]) {
-            assert.isUndefined(await SigV4.verify(signable(c), verifyOptions(c.name, { now: PARAMS.time + skew })))
-          }
-          for (const skew of [-300_001, 300_001, 86_400_000]) {
-            assert.strictEqual(
-              await SigV4.verify(signable(c), verifyOptions(c.name, { now: PARAMS.time + skew })),
-              "StaleDate"
-            )
-          }
-          assert.isUndefined(
-            await SigV4.verify(
-              signable(c),
-              verifyOptions(c.name, { now: PARAMS.time + 600_000, maxSkewMillis: 600_000 })
-            )
-          )
-        })
-        it("refuses a changed body", async () => {
-          for (const body of ["x", `${parseRequest(c.sreq).body}x`, "Param1=value2"]) {
-            assert.strictEqual(
-              await SigV4.verify(signable(c, (r) => ({ ...r, body })), verifyOptions(c.name)),
-              "SignatureMismatch"
-            )
-          }
-        })
-        it("refuses a changed path", async () => {
-          for (
-            const change of [(p: string) => `${p}x`, (p: string) => `/x${p}`, (p: string) => p.toUpperCase() + "/A"]
-          ) {
-            assert.strictEqual(
-              await SigV4.verify(signable(c, (r) => ({ ...r, path: change(r.path) })), verifyOptions(c.name)),
-              "SignatureMismatch"
-            )
-          }
-        })
-        it("refuses a changed method and query", async () => {
-          assert.strictEqual(
-            await SigV4.verify(
-              signable(c, (r) => ({ ...r, method: r.method === "GET" ? "POST" : "GET" })),
-              verifyOptions(c.name)
-            ),
-            "SignatureMismatch"
-          )
-          assert.strictEqual(
-            await SigV4.verify(
-              signable(c, (r) => ({ ...r, query: { ...r.query, Extra: "1" } })),
-              verifyOptions(c.name)
-            ),
-            "SignatureMismatch"
-          )
-        })
-        it("refuses a changed signed header value", async () => {
-          const sreq = parseRequest(c.sreq)
-          const auth = SigV4.parseAuthorization(sreq.headers["authorization"])!
-          for (const name of auth.signedHeaders) {
-            if (name === "x-amz-date") continue
-            const value = sreq.headers[name]
-            assert.strictEqual(
-              await SigV4.verify(signable(c, withHeader(name, `${value}X`)), verifyOptions(c.name)),
-              "SignatureMismatch",
-              name
-            )
-          }
-          // Signed but dropped.
-          assert.strictEqual(
-            await SigV4.verify(
-              signable(c, (r) => {
-                const { host: _host, ...headers } = r.headers
-                return { ...r, headers }
-              }),
-              verifyOptions(c.name)
-            ),
-            "SignatureMismatch"
-          )
-        })
-        it("refuses a date moved by one second (within the skew)", async () => {
-          assert.strictEqual(
-            await SigV4.verify(signable(c, withHeader("x-amz-date", "20150830T123601Z")), verifyOptions(c.name)),
-            "SignatureMismatch"
-          )
-        })
-        it("refuses a wrong key, a wrong key id, a wrong scope", async () => {
-          const credentials = credentialsFor(c.name)
-          assert.strictEqual(
-            await SigV4.verify(
-              signable(c),
-              verifyOptions(c.name, {
-                credentials: { ...credentials, secretAccessKey: Redacted.make(`${PARAMS.secretAccessKey}x`) }
-              })
-            ),
-            "SignatureMismatch"
-          )
-          assert.strictEqual(
-            await SigV4.verify(
-              signable(c),
-              verifyOptions(c.name, { credentials: { ...credentials, accessKeyId: "AKIDOTHER" } })
-            ),
-            "UnknownAccessKey"
-          )
-          assert.strictEqual(
-            await SigV4.verify(signable(c), verifyOptions(c.name, { region: "eu-west-1" })),
-            "WrongScope"
-          )
-          assert.strictEqual(
-            await SigV4.verify(signable(c), verifyOptions(c.name, { service: "execute-api" })),
-            "WrongScope"
-          )
-        })
-      })
+  it("a time that is not a date, an expiry out of 1..604800, a query key smithy cannot canonicalise", async () => {
+    await refused("NaN time", () => SigV4.sign(request, { ...options, time: Number.NaN }))
+    await refused("NaN time (presign)", () => SigV4.presign(request, { ...options, time: Number.NaN }))
+    for (const expiresIn of [0, -1, 1.5, 604801, Number.NaN]) {
+      await refused(`expiresIn ${expiresIn}`, () => SigV4.presign(request, { ...options, expiresIn }))
     }
-
-    it("post-sts-header-before: refuses a changed or missing token, and credentials that expect another", async () => {
-      const c = byName.get("post-sts-header-before")!
-      assert.strictEqual(
-        await SigV4.verify(signable(c, withHeader("x-amz-security-token", `${sessionToken}x`)), verifyOptions(c.name)),
-        "SignatureMismatch"
-      )
-      assert.strictEqual(
-        await SigV4.verify(
-          signable(c),
-          verifyOptions(c.name, { credentials: { ...session, sessionToken: Redacted.make("other") } })
-        ),
-        "SignatureMismatch"
-      )
-    })
-
-    it("post-sts-header-after: an unsigned token is refused when the credentials carry one", async () => {
-      const c = byName.get("post-sts-header-after")!
-      assert.strictEqual(
-        await SigV4.verify(signable(c), verifyOptions(c.name, { credentials: session })),
-        "SignatureMismatch"
-      )
-    })
-
-    it("a request without Authorization, or with a malformed one, is refused", async () => {
-      const c = byName.get("get-vanilla")!
-      assert.strictEqual(
-        await SigV4.verify(
-          signable(c, (r) => {
-            const { authorization: _authorization, ...headers } = r.headers
-            return { ...r, headers }
-          }),
-          verifyOptions(c.name)
-        ),
-        "MissingAuthentication"
-      )
-      assert.strictEqual(
-        await SigV4.verify(signable(c, withHeader("authorization", "AWS4-HMAC-SHA256 garbage")), verifyOptions(c.name)),
-        "MalformedAuthorization"
-      )
-      assert.strictEqual(
-        await SigV4.verify(signable(c, withHeader("x-amz-date", "2015-08-30T12:36:00Z")), verifyOptions(c.name)),
-        "MalformedAuthorization"
-      )
-    })
+    // @smithy/signature-v4 5.7 canonicalises a `__proto__` query key as `[object Object]`: refused, not mis-signed.
+    const query = Object.fromEntries([["__proto__", "x"]])
+    await refused("__proto__ query key", () => SigV4.sign({ ...request, query }, options))
+    await refused("__proto__ query key (presign)", () => SigV4.presign({ ...request, query }, options))
   })
 })

@@ -4,25 +4,10 @@
  */
 import { ApiGatewayManagementApi, Lambda } from "@effect-apigw/core"
 import * as Endpoint from "@effect-apigw/core/Endpoint"
-import * as HttpTransport from "@effect-apigw/core/HttpTransport"
 import { Credentials, TestApi, TestHttp } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Either, Exit, FastCheck as fc, Layer, Runtime, Schedule, Stream } from "effect"
-
-const OPERATION_ERRORS = new Set([
-  "ForbiddenException",
-  "GoneException",
-  "PayloadTooLargeException",
-  "LimitExceededException",
-  "AwsServiceError",
-  "TransportError",
-  "UnexpectedResponseError",
-  "CredentialsError",
-  "InvalidInputError",
-  "BroadcastAbortedError",
-  "OperationNotPageableError",
-  "WaiterDoesNotExistError"
-])
+import { SERVICE_ERROR_TAGS } from "./errorTags.js"
 
 /** Values of every runtime type, objects without a prototype, boxed values, big ints, sparse arrays included. */
 const anything = fc.anything({
@@ -135,7 +120,7 @@ const checkCall = (
     const failure = Cause.failureOption(exit.cause)
     assert.isTrue(failure._tag === "Some", `${name}(${show(input)}): ${Cause.pretty(exit.cause)}`)
     const error = (failure as any).value
-    assert.isTrue(OPERATION_ERRORS.has(error?._tag), `${name}(${show(input)}): ${String(error?._tag)}`)
+    assert.isTrue(SERVICE_ERROR_TAGS.has(error?._tag), `${name}(${show(input)}): ${String(error?._tag)}`)
     assert.isString(error.message)
   })
 }
@@ -191,13 +176,6 @@ const options = fc.oneof(
   }, { requiredKeys: [] })
 )
 
-const transport: HttpTransport.HttpTransport = {
-  send: (_request, callback) => {
-    callback({ _tag: "Response", status: 200, headers: {}, body: new Uint8Array(0) })
-    return () => {}
-  }
-}
-
 /** Builds a layer from any options: a client, or a `ConfigurationError`; a client that works for one call. */
 const checkLayer = async (
   label: string,
@@ -212,9 +190,7 @@ const checkLayer = async (
   const program = ApiGatewayManagementApi.postToConnection({ ConnectionId: "a", Data: "x" }).pipe(
     Effect.catchAll(() => Effect.void),
     Effect.provide(layer),
-    Effect.provide(
-      Layer.mergeAll(TestHttp.layer(), Credentials.layerTest(), Layer.succeed(HttpTransport.HttpTransport, transport))
-    ),
+    Effect.provide(Layer.mergeAll(TestHttp.layer(), Credentials.layerTest())),
     Effect.timeout("5 seconds")
   )
   const exit = await Effect.runPromiseExit(program as Effect.Effect<void, unknown>)
@@ -245,12 +221,15 @@ const lambdaOptions = fc.oneof(
 )
 
 describe("any option is a client or a ConfigurationError", () => {
-  it.live("the options of layer, layerTransport and layerConfig", () =>
+  it.live("the options of layer, make and layerConfig", () =>
     Effect.promise(() =>
       fc.assert(
         fc.asyncProperty(options, async (o) => {
           await checkLayer(`layer(${show(o)})`, () => ApiGatewayManagementApi.layer(o as any))
-          await checkLayer(`layerTransport(${show(o)})`, () => ApiGatewayManagementApi.layerTransport(o as any))
+          await checkLayer(
+            `make(${show(o)})`,
+            () => Layer.effect(ApiGatewayManagementApi.ApiGatewayManagementApi, ApiGatewayManagementApi.make(o as any))
+          )
           await checkLayer(`layerConfig(${show(o)})`, () => ApiGatewayManagementApi.layerConfig(o as any))
         }),
         { numRuns: 400, seed: 7 }
@@ -286,7 +265,7 @@ describe("any option is a client or a ConfigurationError", () => {
     ), 120_000)
 
   it.live(
-    "Lambda: the event and the options of layerFromEvent, layerTransportFromEvent and endpointFromEvent",
+    "Lambda: the event and the options of layerFromEvent and endpointFromEvent",
     () =>
       Effect.promise(() =>
         fc.assert(
@@ -299,10 +278,6 @@ describe("any option is a client or a ConfigurationError", () => {
               throw new Error(`endpointFromEvent${label} threw ${String(error)}`)
             }
             await checkLayer(`layerFromEvent${label}`, () => Lambda.layerFromEvent(e as any, o as any))
-            await checkLayer(
-              `layerTransportFromEvent${label}`,
-              () => Lambda.layerTransportFromEvent(e as any, o as any)
-            )
           }),
           { numRuns: 400, seed: 9 }
         )

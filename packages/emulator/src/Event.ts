@@ -1,6 +1,8 @@
 /**
  * The events an API Gateway WebSocket API hands to a Lambda proxy integration, the results handlers return, and the
- * handler type the emulator runs for each route.
+ * handler type the emulator runs for each route. The events are `Lambda.WebSocketEvent`s of `@effect-apigw/core`, so a
+ * handler builds its management client from its event as on Lambda, with `Lambda.layerFromEvent(event)` (or the
+ * endpoint alone, `Lambda.endpointFromEvent(event)`).
  *
  * @since 0.1.0
  */
@@ -126,20 +128,6 @@ export type Handler<R = never> = (
  * @category models
  */
 export type Routes<R = never> = { readonly [routeKey: string]: Handler<R> }
-
-/**
- * The management API endpoint of the API an event came from: `https://{domainName}/{stage}` on AWS,
- * `http://{domainName}/{stage}` for a local emulator (a host with a port, `localhost` or a loopback address).
- * Handlers use it as real Lambda handlers do, to build their client.
- *
- * @since 0.1.0
- * @category accessors
- */
-export const managementEndpoint = (event: WebSocketEvent): string => {
-  const { domainName, stage } = event.requestContext
-  const local = /:\d+$/.test(domainName) || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(domainName)
-  return `${local ? "http" : "https"}://${domainName}/${stage}`
-}
 
 /**
  * The message of an event as bytes (decoding base64 for binary frames).

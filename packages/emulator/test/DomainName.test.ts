@@ -3,14 +3,17 @@
  * builds its management client from the event (as Lambda handlers do) must reach the emulator, never a host of the
  * client's choosing, to which it would send signed requests carrying its session token.
  */
-import { ApiGatewayManagementApi } from "@effect-apigw/core"
+import { ApiGatewayManagementApi, Lambda } from "@effect-apigw/core"
 import { Event } from "@effect-apigw/emulator"
 import { Credentials, Http } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Either, Layer } from "effect"
 import * as NodeHttp from "node:http"
 import type { AddressInfo } from "node:net"
 import { connect, connectWithId, CREDENTIALS, eventually, quietEmulator } from "./utils.js"
+
+/** The management endpoint a handler builds its client with, as on Lambda. */
+const endpointOf = (event: Event.WebSocketEvent) => Either.getOrThrow(Lambda.endpointFromEvent(event))
 
 /** An HTTP server that records every request it gets (the host a hostile client would point handlers at). */
 const recorder = Effect.acquireRelease(
@@ -39,7 +42,7 @@ describe("requestContext.domainName", () => {
         void seen.push([
           event.requestContext.routeKey,
           event.requestContext.domainName,
-          Event.managementEndpoint(event)
+          endpointOf(event)
         ])
       const session = { ...CREDENTIALS, sessionToken: "handler-session-token" }
       const emulator = yield* quietEmulator({
@@ -54,7 +57,7 @@ describe("requestContext.domainName", () => {
               Data: "answered through the management API"
             }).pipe(
               Effect.provide(
-                ApiGatewayManagementApi.layer({ endpoint: Event.managementEndpoint(event), region: "us-east-1" }).pipe(
+                ApiGatewayManagementApi.layer({ endpoint: endpointOf(event), region: "us-east-1" }).pipe(
                   Layer.provide([Credentials.layerStatic(session), Http.layer])
                 )
               ),

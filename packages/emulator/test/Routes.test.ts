@@ -2,10 +2,14 @@
  * Routes: `$connect`, `$disconnect`, `$default`, custom routes, the Lambda proxy event shape, route responses,
  * Effect and Lambda-style handlers, failing and hanging handlers.
  */
+import { Lambda } from "@effect-apigw/core"
 import { Emulator, Event } from "@effect-apigw/emulator"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Either, Layer } from "effect"
 import { connect, connectWithId, eventually, quietEmulator } from "./utils.js"
+
+/** The management endpoint a handler builds its client with, as on Lambda. */
+const endpointOf = (event: Event.WebSocketEvent) => Either.getOrThrow(Lambda.endpointFromEvent(event))
 
 describe("routes", () => {
   it.scopedLive("$connect receives the Lambda proxy event with headers, query and requestContext", () =>
@@ -37,7 +41,7 @@ describe("routes", () => {
       assert.strictEqual(event.headers?.["Sec-WebSocket-Version"], "13")
       assert.deepStrictEqual(event.multiValueHeaders?.["User-Agent"], ["ua/1"])
       assert.isFalse(event.isBase64Encoded)
-      assert.strictEqual(Event.managementEndpoint(event), emulator.endpoint.replace("/local", "/dev"))
+      assert.strictEqual(endpointOf(event), emulator.endpoint.replace("/local", "/dev"))
       const queried = yield* connect(`${emulator.url}?name=ann&tag=a&tag=b`)
       assert.isDefined(queried)
       assert.deepStrictEqual(events[1].queryStringParameters, { name: "ann", tag: "b" })
@@ -229,17 +233,17 @@ describe("routes", () => {
       assert.deepStrictEqual(keys, ["$connect", "anything", "$default", "$disconnect"])
     }))
 
-  it.effect("managementEndpoint gives https for AWS hosts and http for local ones", () =>
+  it.effect("the endpoint of an event is https for AWS hosts and http for local ones", () =>
     Effect.sync(() => {
       const event = (domainName: string) => ({
         requestContext: { domainName, stage: "prod" } as Event.RequestContext,
         isBase64Encoded: false
       })
       assert.strictEqual(
-        Event.managementEndpoint(event("abc.execute-api.eu-west-1.amazonaws.com")),
+        endpointOf(event("abc.execute-api.eu-west-1.amazonaws.com")),
         "https://abc.execute-api.eu-west-1.amazonaws.com/prod"
       )
-      assert.strictEqual(Event.managementEndpoint(event("127.0.0.1:3001")), "http://127.0.0.1:3001/prod")
-      assert.strictEqual(Event.managementEndpoint(event("localhost")), "http://localhost/prod")
+      assert.strictEqual(endpointOf(event("127.0.0.1:3001")), "http://127.0.0.1:3001/prod")
+      assert.strictEqual(endpointOf(event("localhost")), "http://localhost/prod")
     }))
 })

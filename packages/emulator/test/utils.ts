@@ -59,10 +59,10 @@ export const connect = (url: string, options: { headers?: Record<string, string>
 /** Connects and returns the socket with its connection id (the emulator's newest connection). */
 export const connectWithId = (emulator: Emulator.EmulatorService, options: { headers?: Record<string, string> } = {}) =>
   Effect.gen(function*() {
-    const before = new Set((yield* emulator.connections).map((c) => c.connectionId))
+    const before = new Set((yield* emulator.connections).map((c) => c.ConnectionId))
     const socket = yield* connect(emulator.url, options)
     const after = yield* emulator.connections
-    const id = after.map((c) => c.connectionId).find((id) => !before.has(id))
+    const id = after.map((c) => c.ConnectionId).find((id) => !before.has(id))
     if (id === undefined) return yield* new TestError({ message: "no new connection" })
     return { socket, id }
   })
@@ -138,7 +138,7 @@ export const signedRaw = (
       headers["content-type"] = "application/octet-stream"
       headers["content-length"] = String(Buffer.byteLength(options.body))
     }
-    const signed = yield* Effect.sync(() =>
+    const signed = yield* Effect.promise(() =>
       SigV4.sign({
         method,
         hostname: "127.0.0.1",

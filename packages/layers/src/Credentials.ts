@@ -4,9 +4,8 @@
  * @since 0.1.0
  */
 import { type AwsCredentialIdentity, AwsCredentials } from "@effect-apigw/core/AwsCredentials"
-import { HttpClientTag } from "@effect-apigw/core/HttpTransport"
 import { CredentialsError } from "@effect-apigw/schema/Errors"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -329,7 +328,7 @@ const makeContainer = (
   options?: ContainerOptions
 ): Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsError>, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const client = yield* HttpClientTag
+    const client = yield* HttpClient.HttpClient
     const env: CredentialsHttp.ContainerEnv = {
       relativeUri: yield* optional(Config.nonEmptyString("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")),
       fullUri: yield* optional(Config.nonEmptyString("AWS_CONTAINER_CREDENTIALS_FULL_URI")),
@@ -399,7 +398,7 @@ const makeImds = (
   options?: ImdsOptions
 ): Effect.Effect<Effect.Effect<AwsCredentialIdentity, CredentialsError>, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const client = yield* HttpClientTag
+    const client = yield* HttpClient.HttpClient
     const disabled = yield* optional(Config.string("AWS_EC2_METADATA_DISABLED"))
     if (Option.isSome(disabled) && disabled.value.trim().toLowerCase() === "true") {
       return Effect.fail(fail(CredentialsHttp.imdsSource, "disabled by AWS_EC2_METADATA_DISABLED"))

@@ -17,17 +17,11 @@ export * as Credentials from "./Credentials.js"
  */
 export * as FixedClock from "./FixedClock.js"
 /**
- * The recommended `HttpClient` for each runtime.
+ * The `HttpClient` for Node and AWS Lambda.
  *
  * @since 0.1.0
  */
 export * as Http from "./Http.js"
-/**
- * The lean `HttpTransport` on `node:http`, for `ApiGatewayManagementApi.layerTransport`.
- *
- * @since 0.1.0
- */
-export * as NodeTransport from "./NodeTransport.js"
 /**
  * A recording, scriptable `HttpClient` for tests.
  *

@@ -1,5 +1,6 @@
-import { ApiGatewayManagementApi, Errors } from "@effect-apigw/core"
+import { ApiGatewayManagementApi } from "@effect-apigw/core"
 import { Credentials, TestApi, TestHttp } from "@effect-apigw/layers"
+import { Errors } from "@effect-apigw/schema"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Exit, Fiber, Layer, Option, Ref, Stream, TestClock } from "effect"
 

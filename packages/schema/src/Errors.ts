@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type { ResponseMetadata } from "./ResponseMetadata.js"
 
@@ -30,17 +31,25 @@ const describe = (name: string, message: string | undefined, metadata: ResponseM
   return parts.length === 1 ? parts[0] : `${parts[0]} (${parts.slice(1).join(", ")})`
 }
 
+/** The class of a modelled AWS error: the AWS name as `_tag`, the message with the status and the request id. */
+type ModelledErrorClass<Tag extends string> = new(
+  args: AwsFields
+) => Cause.YieldableError & { readonly _tag: Tag } & Readonly<AwsFields>
+
+const ModelledError = <Tag extends string>(tag: Tag): ModelledErrorClass<Tag> =>
+  class extends Data.TaggedError(tag)<AwsFields> {
+    override get message(): string {
+      return describe(this._tag, this.Message, this.$metadata)
+    }
+  }
+
 /**
  * The caller may not use this connection or the signature was refused (HTTP 403).
  *
  * @since 0.1.0
  * @category errors
  */
-export class ForbiddenException extends Data.TaggedError("ForbiddenException")<AwsFields> {
-  override get message(): string {
-    return describe(this._tag, this.Message, this.$metadata)
-  }
-}
+export class ForbiddenException extends ModelledError("ForbiddenException") {}
 
 /**
  * The connection no longer exists (HTTP 410): the client disconnected or the connection was deleted.
@@ -48,11 +57,7 @@ export class ForbiddenException extends Data.TaggedError("ForbiddenException")<A
  * @since 0.1.0
  * @category errors
  */
-export class GoneException extends Data.TaggedError("GoneException")<AwsFields> {
-  override get message(): string {
-    return describe(this._tag, this.Message, this.$metadata)
-  }
-}
+export class GoneException extends ModelledError("GoneException") {}
 
 /**
  * The message is larger than the 128 KiB the API accepts (HTTP 413, or refused before sending).
@@ -60,11 +65,7 @@ export class GoneException extends Data.TaggedError("GoneException")<AwsFields> 
  * @since 0.1.0
  * @category errors
  */
-export class PayloadTooLargeException extends Data.TaggedError("PayloadTooLargeException")<AwsFields> {
-  override get message(): string {
-    return describe(this._tag, this.Message, this.$metadata)
-  }
-}
+export class PayloadTooLargeException extends ModelledError("PayloadTooLargeException") {}
 
 /**
  * The caller was throttled (HTTP 429), for example because the client's send buffer is full.
@@ -72,11 +73,7 @@ export class PayloadTooLargeException extends Data.TaggedError("PayloadTooLargeE
  * @since 0.1.0
  * @category errors
  */
-export class LimitExceededException extends Data.TaggedError("LimitExceededException")<AwsFields> {
-  override get message(): string {
-    return describe(this._tag, this.Message, this.$metadata)
-  }
-}
+export class LimitExceededException extends ModelledError("LimitExceededException") {}
 
 /**
  * An AWS error that the API model does not list, such as `AccessDeniedException`,

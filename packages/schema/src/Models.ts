@@ -1,11 +1,13 @@
 /**
  * Inputs and outputs of the three operations, with the AWS model's member names, and the wire form of the
- * `GetConnection` response.
+ * `GetConnection` response with its decoder.
  *
  * @since 0.1.0
  */
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import * as Decode from "./Decode.js"
+import * as AST from "effect/SchemaAST"
 import { ResponseMetadata } from "./ResponseMetadata.js"
 import { Timestamp } from "./Timestamp.js"
 
@@ -23,7 +25,9 @@ export type Data = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob
  * @since 0.1.0
  * @category guards
  */
-export const isData: (u: unknown) => u is Data = Decode.isData
+export const isData = (u: unknown): u is Data =>
+  typeof u === "string" || u instanceof ArrayBuffer || ArrayBuffer.isView(u) ||
+  (typeof Blob !== "undefined" && u instanceof Blob)
 
 /**
  * `Data` as a schema: accepts exactly the values {@link isData} accepts.
@@ -132,6 +136,67 @@ export const GetConnectionResponse = /* @__PURE__ */ Schema.Struct({
  */
 export interface GetConnectionResponse extends Schema.Schema.Type<typeof GetConnectionResponse> {}
 
+const decodeGetConnectionResponse = /* @__PURE__ */ Schema.decodeUnknownEither(GetConnectionResponse)
+
+/** What fits where a value did not: the schema's description (`a string`, a `Timestamp`'s), else its name. */
+const expected = (ast: AST.AST): string => {
+  const description = AST.getDescriptionAnnotation(ast)
+  return description._tag === "Some" ? description.value : AST.isTypeLiteral(ast) ? "an object" : String(ast)
+}
+
+/**
+ * The first thing in a decoding failure that does not fit, as `path: expected ...` with the wire's field names. It
+ * names places and expectations only, never the value found (a response may quote anything). A failing
+ * `X | null` (an optional, nullable field) reports X's failure, the first member of the union.
+ */
+const describeIssue = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): string => {
+  const at = path.length === 0 ? "" : `${path.map(String).join(".")}: `
+  switch (issue._tag) {
+    case "Pointer":
+      return describeIssue(issue.issue, path.concat(issue.path))
+    case "Composite":
+      return describeIssue(Array.isArray(issue.issues) ? issue.issues[0] : issue.issues, path)
+    case "Refinement":
+    case "Transformation": {
+      const description = AST.getDescriptionAnnotation(issue.ast)
+      return description._tag === "Some" ? `${at}expected ${description.value}` : describeIssue(issue.issue, path)
+    }
+    case "Missing":
+      return `${at}is missing`
+    case "Type":
+      return `${at}expected ${expected(issue.ast)}`
+    default:
+      return `${at}is not allowed`
+  }
+}
+
+/**
+ * Decodes a `GetConnection` response body (parsed JSON) with the {@link GetConnectionResponse} schema: RFC 3339
+ * timestamps (with or without an offset and fractions) and epoch seconds become valid `Date`s, a `null` field is read
+ * as absent, unknown fields are ignored. `Left` is a short description of the first thing that does not fit, such as
+ * `"identity.sourceIp: expected a string"` or `"connectedAt: expected an RFC 3339 date or epoch seconds"`: it names
+ * the wire's field and what was expected, never the value found. The decoder is built once, when the module loads.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeGetConnection = (json: unknown): Either.Either<GetConnectionResponse, string> =>
+  Either.mapLeft(decodeGetConnectionResponse(json), (error) => describeIssue(error.issue, []))
+
+/**
+ * What the gateway knows of a connection, with its id: one shape for the emulator's and the in-memory fake's view of
+ * a connection (`GetConnection` answers the same fields, which the wire may leave out).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Connection {
+  readonly ConnectionId: string
+  readonly ConnectedAt: Date
+  readonly LastActiveAt: Date
+  readonly Identity: Identity
+}
+
 /**
  * The output of `PostToConnection`: only the response metadata.
  *
@@ -161,16 +226,3 @@ export interface DeleteConnectionOutput {
 export interface GetConnectionOutput extends GetConnectionResponse {
   readonly $metadata: ResponseMetadata
 }
-
-/**
- * The wire body of an AWS error, as far as the client reads it.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ErrorBody = /* @__PURE__ */ Schema.Struct({
-  code: Schema.optional(Schema.Unknown),
-  __type: Schema.optional(Schema.Unknown),
-  message: Schema.optional(Schema.Unknown),
-  Message: Schema.optional(Schema.Unknown)
-})

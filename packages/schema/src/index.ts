@@ -4,19 +4,13 @@
  * @since 0.1.0
  */
 /**
- * The wire decoders, without `Schema`.
- *
- * @since 0.1.0
- */
-export * as Decode from "./Decode.js"
-/**
  * The tagged errors of the client.
  *
  * @since 0.1.0
  */
 export * as Errors from "./Errors.js"
 /**
- * Inputs and outputs of the operations, with the AWS model's member names.
+ * Inputs and outputs of the operations, with the AWS model's member names, and the `GetConnection` decoder.
  *
  * @since 0.1.0
  */
@@ -28,7 +22,7 @@ export * as Models from "./Models.js"
  */
 export * as ResponseMetadata from "./ResponseMetadata.js"
 /**
- * Decoding of the timestamps `GetConnection` returns.
+ * The timestamps `GetConnection` returns: RFC 3339 and epoch-seconds parsing, and their schema.
  *
  * @since 0.1.0
  */

@@ -14,6 +14,22 @@ describe("Errors", () => {
     assert.instanceOf(error, Error)
   })
 
+  it("the four modelled errors are four classes, each with its AWS name", () => {
+    const classes = [
+      Errors.ForbiddenException,
+      Errors.GoneException,
+      Errors.PayloadTooLargeException,
+      Errors.LimitExceededException
+    ]
+    const names = ["ForbiddenException", "GoneException", "PayloadTooLargeException", "LimitExceededException"]
+    classes.forEach((Class, i) => {
+      const error = new Class({ $metadata: { httpStatusCode: 400, attempts: 1, totalRetryDelay: 0 } })
+      assert.strictEqual(error._tag, names[i])
+      assert.strictEqual(error.message, `${names[i]} (status 400)`)
+      classes.forEach((Other, j) => assert.strictEqual(error instanceof Other, i === j, `${names[i]} / ${names[j]}`))
+    })
+  })
+
   it("the unmodelled error keeps its code", () => {
     const error = new Errors.AwsServiceError({
       code: "AccessDeniedException",

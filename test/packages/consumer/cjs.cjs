@@ -20,12 +20,12 @@ const program = Effect.gen(function*() {
       )
     )
   )
-  yield* api.postToConnection({ ConnectionId: connection.connectionId, Data: "hello from require()" })
+  yield* api.postToConnection({ ConnectionId: connection.ConnectionId, Data: "hello from require()" })
   assert.equal(yield* Effect.promise(() => received), "hello from require()")
-  const info = yield* api.getConnection({ ConnectionId: connection.connectionId })
+  const info = yield* api.getConnection({ ConnectionId: connection.ConnectionId })
   assert.ok(info.ConnectedAt instanceof Date)
-  yield* api.deleteConnection({ ConnectionId: connection.connectionId })
-  return yield* api.getConnection({ ConnectionId: connection.connectionId }).pipe(
+  yield* api.deleteConnection({ ConnectionId: connection.ConnectionId })
+  return yield* api.getConnection({ ConnectionId: connection.ConnectionId }).pipe(
     Effect.as("still there"),
     Effect.catchTag("GoneException", (error) => Effect.succeed(error._tag))
   )

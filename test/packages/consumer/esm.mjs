@@ -49,7 +49,7 @@ const fromBin = async () => {
   if (ts === "load") handlers.push(["handler.ts", "ts"])
   for (const [file, from] of handlers) {
     const bin = await startBin(["--handler", file])
-    const line = await roundTrip({ ...bin, wiring: "NodeTransport.layer", from })
+    const line = await roundTrip({ ...bin, wiring: "Http.layer", from })
     bin.child.kill("SIGINT")
     assert.equal(await bin.exited, 0, "SIGINT stops the bin with exit code 0")
     console.log(`apigw-emulator --handler ${file}, ${line}`)

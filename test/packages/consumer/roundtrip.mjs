@@ -2,18 +2,19 @@
 // connection id from the handler's route response, and our client posts to it, reads it and closes it; the post
 // after the close fails as GoneException. Plain JavaScript, as a user without a TypeScript loader writes it.
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Credentials, Http, NodeTransport } from "@effect-apigw/layers"
+import { Credentials, Http } from "@effect-apigw/layers"
+import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import assert from "node:assert/strict"
 import WebSocket from "ws"
 
 const credentials = Credentials.layerStatic({ accessKeyId: "AKID", secretAccessKey: "secret" })
 
-/** The client on each HTTP wiring a user can pick: the platform's HttpClient (Http.layer), and the lean transport. */
+/** The client on each HttpClient a user can pick: ours for Node (Http.layer), and another one (fetch). */
 export const wirings = {
   "Http.layer": (options) => ApiGatewayManagementApi.layer(options).pipe(Layer.provide([credentials, Http.layer])),
-  "NodeTransport.layer": (options) =>
-    ApiGatewayManagementApi.layerTransport(options).pipe(Layer.provide([credentials, NodeTransport.layer]))
+  "FetchHttpClient.layer": (options) =>
+    ApiGatewayManagementApi.layer(options).pipe(Layer.provide([credentials, FetchHttpClient.layer]))
 }
 
 /** A connected WebSocket client whose messages queue up for `next()`. */

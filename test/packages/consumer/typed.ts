@@ -1,11 +1,12 @@
 // A strict TypeScript consumer of the installed packages' declarations (checked with skipLibCheck off, under
 // several module resolutions). Each @ts-expect-error line must stay an error: tsc fails if it ever type-checks.
-import { ApiGatewayManagementApi, Errors, Lambda } from "@effect-apigw/core"
+import { ApiGatewayManagementApi, Lambda } from "@effect-apigw/core"
 import * as Endpoint from "@effect-apigw/core/Endpoint"
 import { Emulator } from "@effect-apigw/emulator"
 import type { HandlerResult, WebSocketEvent } from "@effect-apigw/emulator/Event"
 import { Credentials, Http, TestApi } from "@effect-apigw/layers"
-import { Models } from "@effect-apigw/schema"
+import { Errors, Models } from "@effect-apigw/schema"
+import { FetchHttpClient } from "@effect/platform"
 import { Effect, Either, Layer } from "effect"
 
 export const push = (connectionId: string) =>
@@ -46,6 +47,18 @@ export const Live = ApiGatewayManagementApi.layer({
   .pipe(Layer.provide(Credentials.layerDefault), Layer.provide(Http.layer))
 
 export const program: Effect.Effect<unknown, unknown, never> = push("abc").pipe(Effect.provide(Live))
+
+// Any HttpClient will do: fetch's, for Bun, Deno, browsers and edge runtimes.
+export const OnFetch = ApiGatewayManagementApi.layer({
+  endpoint: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
+})
+  .pipe(Layer.provide(Credentials.layerEnv), Layer.provide(FetchHttpClient.layer))
+export const onFetch: Effect.Effect<unknown, unknown, never> = push("abc").pipe(Effect.provide(OnFetch))
+
+const NoHttp = ApiGatewayManagementApi.layer({ endpoint: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod" })
+  .pipe(Layer.provide(Credentials.layerEnv))
+// @ts-expect-error: the client needs an HttpClient, which nothing provided
+export const noHttp: Effect.Effect<unknown, unknown, never> = push("abc").pipe(Effect.provide(NoHttp))
 export const tested = push("abc").pipe(Effect.provide(TestApi.layer()))
 
 export const handler = async (event: WebSocketEvent): Promise<HandlerResult> => ({
@@ -56,7 +69,7 @@ export const handler = async (event: WebSocketEvent): Promise<HandlerResult> => 
 export const withEmulator = Effect.gen(function*() {
   const emulator = yield* Emulator.make({ port: 0, handler })
   const [first] = yield* emulator.connections
-  return first?.connectionId ?? emulator.endpoint
+  return first?.ConnectionId ?? emulator.endpoint
 }).pipe(Effect.scoped)
 
 export const parsed = Endpoint.parse("https://abc123.execute-api.eu-west-1.amazonaws.com/prod")

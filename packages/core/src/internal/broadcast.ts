@@ -1,4 +1,4 @@
-import { BroadcastAbortedError, InvalidInputError, type LimitExceededException } from "@effect-apigw/schema/Errors"
+import { BroadcastAbortedError, InvalidInputError } from "@effect-apigw/schema/Errors"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -9,7 +9,7 @@ import * as Random from "effect/Random"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
-import { classify, MAX_DELAY, THROTTLING_BASE_DELAY } from "./retry.js"
+import { classify, isRetryable, MAX_DELAY, THROTTLING_BASE_DELAY } from "./retry.js"
 
 /** How one id fared. */
 export type Outcome<E> =
@@ -260,7 +260,7 @@ export const run = <E extends PostError, IE, IR, GE, GR, EE, ER>(
                 ? Effect.succeed(outcome)
                 : Effect.as(runOnGone(onGone, connectionId), outcome)
             }
-            if (classify(error as unknown as LimitExceededException) === "throttling") return throttled(job, error)
+            if (isRetryable(error) && classify(error) === "throttling") return throttled(job, error)
             const perConnection = error._tag === "InvalidInputError" || error._tag === "PayloadTooLargeException" ||
               error._tag === "LimitExceededException"
             if (!perConnection && ++failingInARow >= ABORT_AFTER) {

@@ -90,11 +90,12 @@ const clip = (text: string): string => {
   return line.length > 512 ? line.slice(0, 509) + "..." : line
 }
 
-export type ErrorFromResponse =
-  | ForbiddenException
-  | GoneException
-  | PayloadTooLargeException
-  | LimitExceededException
+/** The modelled error of a code. */
+export type ModelledError<C extends ModelledCode> = InstanceType<(typeof modelled)[C]>
+
+/** What an error response maps to, for an operation that models the codes `C`. */
+export type ErrorFromResponse<C extends ModelledCode = ModelledCode> =
+  | ModelledError<C>
   | AwsServiceError
   | UnexpectedResponseError
 
@@ -122,18 +123,26 @@ const scrubMetadata = (metadata: ResponseMetadata, sent: Sent): ResponseMetadata
   return out
 }
 
+const isAllowed = <C extends ModelledCode>(allowed: ReadonlySet<C>, code: string): code is C =>
+  (allowed as ReadonlySet<string>).has(code)
+
+const modelledError = <C extends ModelledCode>(
+  code: C,
+  fields: ConstructorParameters<(typeof modelled)[C]>[0]
+): ModelledError<C> => new modelled[code](fields) as ModelledError<C>
+
 /**
  * Maps an error response: the code comes from `x-amzn-errortype`, else the body's `code`, else `__type`; with no code
  * the statuses 403/410/413/429 still name their modelled error. Codes the operation does not model become
  * `AwsServiceError`; anything else is an `UnexpectedResponseError`. What is quoted from the response (message, code,
  * body, ids) is scrubbed of the secrets of the request that got it (`sent`: the headers it was sent with).
  */
-export const errorFromResponse = (
+export const errorFromResponse = <C extends ModelledCode>(
   response: RawResponse,
-  allowed: ReadonlySet<ModelledCode>,
+  allowed: ReadonlySet<C>,
   responseMetadata: ResponseMetadata,
   sent?: Sent
-): ErrorFromResponse => {
+): ErrorFromResponse<C> => {
   const metadata = scrubMetadata(responseMetadata, sent)
   const body = parseJsonObject(response.body)
   const rawCode = response.headers["x-amzn-errortype"] ?? stringField(body, "code", "__type")
@@ -142,12 +151,10 @@ export const errorFromResponse = (
   const message = rawMessage === undefined ? undefined : quote(rawMessage, sent)
   const fields = { $metadata: metadata, ...(message === undefined ? {} : { Message: message }) }
   if (code !== undefined && code !== "") {
-    return allowed.has(code as ModelledCode) ?
-      new modelled[code as ModelledCode](fields) :
-      new AwsServiceError({ code, ...fields })
+    return isAllowed(allowed, code) ? modelledError(code, fields) : new AwsServiceError({ code, ...fields })
   }
   const fromStatus = byStatus[response.status]
-  if (fromStatus !== undefined && allowed.has(fromStatus)) return new modelled[fromStatus](fields)
+  if (fromStatus !== undefined && isAllowed(allowed, fromStatus)) return modelledError(fromStatus, fields)
   const text = message !== undefined ?
     message :
     response.body.length === 0 ?

@@ -1,4 +1,4 @@
-import type { TransportError } from "@effect-apigw/schema/Errors"
+import type { RetryableError } from "../ApiGatewayManagementApi.js"
 import type { ErrorFromResponse, RawResponse } from "./response.js"
 
 const THROTTLING_CODES = new Set([
@@ -40,8 +40,13 @@ const SKEW_CODES = new Set([
 
 export type RetryKind = "throttling" | "transient" | "timeout"
 
-/** How a failed attempt may be retried, or `undefined` when it must not be. */
-export const classify = (error: ErrorFromResponse | TransportError): RetryKind | undefined => {
+/** Whether a failure is of a kind that may be retried (Forbidden, Gone and PayloadTooLarge never are). */
+export const isRetryable = (error: { readonly _tag: string }): error is RetryableError =>
+  error._tag === "LimitExceededException" || error._tag === "AwsServiceError" ||
+  error._tag === "UnexpectedResponseError" || error._tag === "TransportError"
+
+/** How a failure may be retried, or `undefined` when it must not be. */
+export const classify = (error: RetryableError): RetryKind | undefined => {
   switch (error._tag) {
     case "LimitExceededException":
       return "throttling"
@@ -54,8 +59,6 @@ export const classify = (error: ErrorFromResponse | TransportError): RetryKind |
       return TRANSIENT_STATUS.has(error.$metadata.httpStatusCode ?? 0) ? "transient" : undefined
     case "TransportError":
       return error.reason === "InvalidUrl" ? undefined : error.reason === "Timeout" ? "timeout" : "transient"
-    default:
-      return undefined
   }
 }
 

@@ -1,57 +1,133 @@
-import type { TransportError, UnexpectedResponseError } from "@effect-apigw/schema/Errors"
+import { TransportError, UnexpectedResponseError } from "@effect-apigw/schema/Errors"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Endpoint from "../Endpoint.js"
-import type * as HttpTransport from "../HttpTransport.js"
+import { constTrue } from "effect/Function"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { type RawResponse, transportFailure } from "./response.js"
+import { timeout } from "./timeout.js"
 
-/** Sends one signed request and reads its response; the client's only way out. */
-export type Send = (
-  method: "POST" | "GET" | "DELETE",
-  path: string,
-  headers: Record<string, string>,
-  body: Uint8Array | undefined,
-  metadata: ResponseMetadata
-) => Effect.Effect<RawResponse, TransportError | UnexpectedResponseError>
-
-/** What a `Send` needs to know of the client. */
-export interface SendContext {
-  readonly endpoint: Endpoint.Endpoint
-  readonly hostname: string
-  readonly port: number | undefined
-  readonly timeoutMillis: number
-  readonly maxResponseBytes: number
-  readonly tooLarge: (metadata: ResponseMetadata) => UnexpectedResponseError
-  readonly timedOut: (metadata: ResponseMetadata) => TransportError
+/** One signed request. The path is sent as it is (already percent-encoded). */
+export interface Request {
+  readonly method: "POST" | "GET" | "DELETE"
+  readonly path: string
+  readonly headers: Record<string, string>
+  readonly body: Uint8Array | undefined
+  readonly metadata: ResponseMetadata
 }
 
-/** Sends through an `HttpTransport`: one `Effect.async` around its callback. */
-export const fromTransport = (transport: HttpTransport.HttpTransport) => (context: SendContext): Send => {
-  const { endpoint, hostname, maxResponseBytes, port, timeoutMillis } = context
-  return (method, path, headers, body, metadata) =>
-    Effect.async((resume) => {
-      const abort = transport.send({
-        method,
-        protocol: endpoint.protocol,
-        hostname,
-        port,
-        path,
-        headers,
-        body,
-        timeoutMillis,
-        maxResponseBytes
-      }, (result) => {
-        switch (result._tag) {
-          case "Response":
-            return resume(Effect.succeed(result))
-          case "TooLarge":
-            return resume(Effect.fail(context.tooLarge({ ...metadata, httpStatusCode: result.status })))
-          case "Timeout":
-            return resume(Effect.fail(context.timedOut(metadata)))
-          case "Error":
-            return resume(Effect.fail(transportFailure(result.code, result.message, metadata)))
-        }
-      })
-      return Effect.sync(abort)
+/** Sends one signed request and reads its response; the client's only way out. */
+export type Send = (request: Request) => Effect.Effect<RawResponse, TransportError | UnexpectedResponseError>
+
+/**
+ * Sends through an `HttpClient`, whichever it is. Its own span is turned off: the operation's span replaces it (the
+ * HTTP client's would record every header, the session token too), and no trace headers are added to the signed
+ * request. Each attempt is bounded by `requestTimeout` (interrupting it aborts the request), and so is the size of
+ * the response body.
+ */
+export const make = (
+  { client, maxResponseBytes, origin, requestTimeout }: {
+    readonly client: HttpClient.HttpClient
+    readonly origin: string
+    readonly requestTimeout: Duration.Duration
+    readonly maxResponseBytes: number
+  }
+): Send => {
+  const quiet = client.pipe(HttpClient.withTracerDisabledWhen(constTrue), HttpClient.withTracerPropagation(false))
+  const timeoutMillis = Duration.toMillis(requestTimeout)
+  const timedOut = ($metadata: ResponseMetadata) =>
+    new TransportError({
+      reason: "Timeout",
+      description: `no complete response within ${Duration.format(requestTimeout)}`,
+      $metadata
     })
+  return ({ body, headers, metadata, method, path }) => {
+    const request = HttpClientRequest.make(method)(origin + path, {
+      headers,
+      ...(body === undefined ? {} : { body: HttpBody.uint8Array(body, "application/octet-stream") })
+    })
+    return quiet.execute(request).pipe(
+      Effect.flatMap((response) =>
+        Effect.flatMap(readBody(response, maxResponseBytes), (bytes) =>
+          bytes === "TooLarge" ?
+            Effect.fail(
+              new UnexpectedResponseError({
+                reason: "Body",
+                description: `the response body exceeds ${maxResponseBytes} bytes`,
+                $metadata: { ...metadata, httpStatusCode: response.status }
+              })
+            ) :
+            Effect.succeed<RawResponse>({ status: response.status, headers: response.headers, body: bytes }))
+      ),
+      Effect.catchTags({
+        RequestError: (error) => Effect.fail(transportError(error, metadata)),
+        ResponseError: (error) => Effect.fail(transportError(error, metadata))
+      }),
+      (effect) => timeout(effect, timeoutMillis, () => timedOut(metadata))
+    )
+  }
+}
+
+const codeOf = (cause: unknown): string | undefined => {
+  for (let current = cause, depth = 0; current !== null && typeof current === "object" && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** Maps a failure to send a request or read its response. Only the cause's message and code are kept. */
+const transportError = (error: HttpClientError.HttpClientError, metadata: ResponseMetadata): TransportError => {
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new TransportError({ reason: "InvalidUrl", description: "the request URL is invalid", $metadata: metadata })
+  }
+  const cause = error.cause
+  const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "transport failure"
+  return transportFailure(codeOf(cause), message, metadata)
+}
+
+/**
+ * Reads a response body, refusing more than `limit` bytes: the declared `content-length` is checked first, then the
+ * bytes that actually arrive.
+ */
+const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+): Effect.Effect<Uint8Array | "TooLarge", HttpClientError.ResponseError> => {
+  const declared = response.headers["content-length"]
+  if (declared !== undefined && /^\d+$/.test(declared)) {
+    if (Number(declared) > limit) return Effect.succeed("TooLarge")
+    return Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
+  }
+  return response.stream.pipe(
+    Stream.scan({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) => ({
+      size: acc.size + chunk.length,
+      chunks: Chunk.append(acc.chunks, chunk)
+    })),
+    Stream.takeUntil((acc) => acc.size > limit),
+    Stream.runLast,
+    Effect.map(Option.match({
+      onNone: () => new Uint8Array(0),
+      onSome: ({ chunks, size }) => {
+        if (size > limit) return "TooLarge" as const
+        const out = new Uint8Array(size)
+        let offset = 0
+        for (const chunk of chunks) {
+          out.set(chunk, offset)
+          offset += chunk.length
+        }
+        return out
+      }
+    })),
+    // A response without a body (`Response(null)`) has no stream at all.
+    Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed(new Uint8Array(0)))
+  )
 }

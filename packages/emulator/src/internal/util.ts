@@ -1,3 +1,6 @@
+/**
+ * Small helpers the emulator's modules share: ids in API Gateway's styles, path segments, descriptions for logs.
+ */
 import { isUtf8 } from "node:buffer"
 import { randomBytes, randomUUID } from "node:crypto"
 import { types } from "node:util"
@@ -10,42 +13,6 @@ export const eventId = (): string => randomBytes(11).toString("base64url") + "="
 
 /** A management API request id (`x-amzn-RequestId`). */
 export const requestId = (): string => randomUUID()
-
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-const pad = (n: number) => String(n).padStart(2, "0")
-
-/** `09/Feb/2024:12:00:00 +0000`, as `requestContext.requestTime`. */
-export const requestTime = (time: number): string => {
-  const d = new Date(time)
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${
-    pad(d.getUTCMinutes())
-  }:${pad(d.getUTCSeconds())} +0000`
-}
-
-/**
- * Parses a route selection expression of the form `$request.body.a.b`, returning the property path, or `undefined`
- * for any other expression (every message then goes to `$default`).
- */
-export const parseSelectionExpression = (expression: string): ReadonlyArray<string> | undefined => {
-  const m = /^\$request\.body\.([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)$/.exec(expression.trim())
-  return m === null ? undefined : m[1].split(".")
-}
-
-/** Evaluates a parsed selection expression on a text message: the selected value when it is a string or number. */
-export const selectRoute = (path: ReadonlyArray<string> | undefined, body: string): string | undefined => {
-  if (path === undefined) return undefined
-  let value: unknown
-  try {
-    value = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  for (const key of path) {
-    if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return undefined
-    value = (value as Record<string, unknown>)[key]
-  }
-  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined
-}
 
 /** Whether bytes are valid UTF-8 (and so go out as a text frame). */
 export const isText = (bytes: Uint8Array): boolean => isUtf8(bytes)

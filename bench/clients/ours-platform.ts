@@ -1,8 +1,8 @@
-// Our client on an `HttpClient`, as the documented quick start wires it: `ApiGatewayManagementApi.layer` with
-// `Http.layer` (@effect/platform's Node HttpClient, carrying our lean transport), `runPromise` per call.
+// Our client on another library's HttpClient: `ApiGatewayManagementApi.layer` with @effect/platform-node's
+// `NodeHttpClient.layer`, `runPromise` per call. Shows what any HttpClient costs against ours.
 import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
 import * as Credentials from "@effect-apigw/layers/Credentials"
-import * as Http from "@effect-apigw/layers/Http"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Adapter, AdapterOptions } from "./types.js"
@@ -11,7 +11,7 @@ export const make = async (options: AdapterOptions): Promise<Adapter> => {
   const Client = ApiGatewayManagementApi.layer({ endpoint: options.endpoint, region: options.region }).pipe(
     Layer.provide([
       Credentials.layerStatic({ accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }),
-      Http.layer
+      NodeHttpClient.layer
     ])
   )
   const runtime = ManagedRuntime.make(Client)
