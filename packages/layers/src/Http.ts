@@ -164,8 +164,12 @@ const send = (
         try {
           req = (https ? NodeHttps : NodeHttp).request(options, (res) => {
             if (done) return res.destroy()
-            done = true
-            resume(Effect.succeed(new NodeResponse(request, res)))
+            const response = new NodeResponse(request, res)
+            response.whenReady(() => {
+              if (done) return
+              done = true
+              resume(Effect.succeed(response))
+            })
           })
         } catch (cause) {
           // node:http refuses some headers synchronously (a control character in a value): an answer, not a crash.

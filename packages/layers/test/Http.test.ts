@@ -608,8 +608,9 @@ describe("Http.make, reading responses", () => {
   it.scopedLive("interrupting a body read closes the connection", () =>
     Effect.gen(function*() {
       const closed = yield* Deferred.make<void>()
+      // Past the read-ahead, so that the response is handed over at its headers (a smaller declared body is waited for).
       const server = yield* serve((_, response) => {
-        response.writeHead(200, { "content-length": 100_000 })
+        response.writeHead(200, { "content-length": 2_000_000 })
         response.write(bytes(10))
         response.on("close", () => Deferred.unsafeDone(closed, Exit.void))
       })
@@ -620,6 +621,25 @@ describe("Http.make, reading responses", () => {
       yield* Fiber.interrupt(reading)
       const seen = yield* Deferred.await(closed).pipe(Effect.timeoutOption("2 seconds"))
       assert.isTrue(Option.isSome(seen), "the server saw the connection close")
+    }).pipe(Effect.provide(Http.layer)))
+
+  it.scopedLive("a body of a declared length within the read-ahead comes with its response; a larger one does not", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((request, response) => {
+        const length = request.url === "/small" ? 10 : 2_000_000
+        response.writeHead(200, { "content-length": length })
+        response.write(bytes(5))
+        setTimeout(() => response.end(bytes(length - 5, 5)), 300)
+      })
+      const client = yield* HttpClient.HttpClient
+      for (const [path, waited] of [["/small", true], ["/large", false]] as const) {
+        const started = Date.now()
+        const response = yield* client.get(server.url + path)
+        const handedOver = Date.now() - started
+        assert.strictEqual(handedOver >= 250, waited, `${path} handed over after ${handedOver} ms`)
+        const body = new Uint8Array(yield* response.arrayBuffer)
+        assert.deepStrictEqual(body, bytes(path === "/small" ? 10 : 2_000_000))
+      }
     }).pipe(Effect.provide(Http.layer)))
 
   it.scopedLive("a small body never read does not hold its socket", () =>

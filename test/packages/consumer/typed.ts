@@ -6,7 +6,8 @@ import { Emulator } from "@effect-apigw/emulator"
 import type { HandlerResult, WebSocketEvent } from "@effect-apigw/emulator/Event"
 import { Credentials, Http, TestApi } from "@effect-apigw/layers"
 import { Errors, Models } from "@effect-apigw/schema"
-import { FetchHttpClient } from "@effect/platform"
+// By subpath: @effect/platform's index declarations name DOM types (Storage, Transferable), absent without the DOM lib.
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Effect, Either, Layer } from "effect"
 
 export const push = (connectionId: string) =>

@@ -65,6 +65,11 @@ class Body {
     for (let i = 0; i < waiting.length; i++) waiting[i](settled)
   }
 
+  /** The body and how it ended, once it has. */
+  get result(): Settled | undefined {
+    return this.settled
+  }
+
   /** The whole body, once. */
   read(onSettled: (settled: Settled) => void): () => void {
     if (this.settled !== undefined) {
@@ -123,12 +128,26 @@ export class NodeResponse extends Inspectable.Class implements HttpClientRespons
     this.body = new Body(source)
   }
 
+  /**
+   * Calls `ready` when the response may be handed over: at once, or, for a body of a declared length within the
+   * read-ahead, once it has arrived (or failed). An API's small answers are then read with no further wait.
+   */
+  whenReady(ready: () => void): void {
+    const declared = this.source.headers["content-length"]
+    if (declared === undefined || !(Number(declared) <= READ_AHEAD_BYTES)) return ready()
+    this.body.read(ready)
+  }
+
   private decodeError(cause: unknown): HttpClientError.ResponseError {
     return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
 
   /** The whole body: read once, the same bytes each time. */
   get uint8Array(): Effect.Effect<Uint8Array, HttpClientError.ResponseError> {
+    const result = this.body.result
+    if (result !== undefined) {
+      return result._tag === "Done" ? Effect.succeed(result.body) : Effect.fail(this.decodeError(result.cause))
+    }
     return Effect.async<Uint8Array, HttpClientError.ResponseError>((resume) => {
       const cancel = this.body.read((settled) =>
         resume(settled._tag === "Done" ? Effect.succeed(settled.body) : Effect.fail(this.decodeError(settled.cause)))
