@@ -139,9 +139,9 @@ const send = (
     readonly upload?: Effect.Effect<ReadableStream<Uint8Array>> | undefined
     readonly schedule: (begin: () => void) => void
   }
-): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
-  Effect.flatMap(upload ?? Effect.succeed(undefined), (stream) =>
-    Effect.async((resume) => {
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> => {
+  const exchange = (stream: ReadableStream<Uint8Array> | undefined) =>
+    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
       let req: NodeHttp.ClientRequest | undefined
       let done = false
       const fail = (cause: unknown, reason: "Transport" | "Encode" = "Transport") => {
@@ -188,7 +188,9 @@ const send = (
         done = true
         req?.destroy()
       })
-    }))
+    })
+  return upload === undefined ? exchange(undefined) : Effect.flatMap(upload, exchange)
+}
 
 const withBodyHeaders = (
   headers: Readonly<Record<string, string>>,

@@ -40,7 +40,8 @@ export const make = (
     readonly maxResponseBytes: number
   }
 ): Send => {
-  const quiet = client.pipe(HttpClient.withTracerDisabledWhen(constTrue), HttpClient.withTracerPropagation(false))
+  // With the tracer off, the HttpClient adds no trace headers either (which would not be signed).
+  const quiet = HttpClient.withTracerDisabledWhen(client, constTrue)
   const timeoutMillis = Duration.toMillis(requestTimeout)
   const timedOut = ($metadata: ResponseMetadata) =>
     new TransportError({
