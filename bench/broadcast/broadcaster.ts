@@ -3,7 +3,7 @@
 // measured around `api.broadcast` (the client's layer is built before the first).
 import * as ApiGatewayManagementApi from "@effect-apigw/core/ApiGatewayManagementApi"
 import * as Credentials from "@effect-apigw/layers/Credentials"
-import * as NodeTransport from "@effect-apigw/layers/NodeTransport"
+import * as Http from "@effect-apigw/layers/Http"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { readFileSync } from "node:fs"
@@ -13,8 +13,8 @@ const ids: Array<string> = JSON.parse(readFileSync(idsFile!, "utf8"))
 const times = Number(timesArg ?? 3)
 const Data = "x".repeat(1024)
 
-const Client = ApiGatewayManagementApi.layerTransport({ endpoint: endpoint!, region: "us-east-1" }).pipe(
-  Layer.provide([Credentials.layerStatic({ accessKeyId: "AKID", secretAccessKey: "secret" }), NodeTransport.layer])
+const Client = ApiGatewayManagementApi.layer({ endpoint: endpoint!, region: "us-east-1" }).pipe(
+  Layer.provide([Credentials.layerStatic({ accessKeyId: "AKID", secretAccessKey: "secret" }), Http.layer])
 )
 
 const program = Effect.gen(function*() {

@@ -83,7 +83,7 @@ describe("the API reference site", { timeout: 120_000 }, () => {
     if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
   })
 
-  test("index -> core -> ApiGatewayManagementApi: postToConnection's signature, layerTransport's example", async () => {
+  test("index -> core -> ApiGatewayManagementApi: postToConnection's signature, layer's example", async () => {
     const page = await context.newPage()
     await page.goto(`${base}/index.html`)
     await page.locator("main a", { hasText: /^@effect-apigw\/core$/ }).first().click()
@@ -102,21 +102,21 @@ describe("the API reference site", { timeout: 120_000 }, () => {
     assert.match(signature, /export declare const postToConnection: \(/)
     assert.match(signature, /Effect\.Effect<PostToConnectionOutput, PostToConnectionError, ApiGatewayManagementApi>/)
     assert.match(await post.locator("p.since").textContent(), /^Added in v\d+\.\d+\.\d+$/)
-    // Grouped by @category: postToConnection under accessors, layerTransport under layers.
+    // Grouped by @category: postToConnection under accessors, layer under layers.
     assert.equal(await page.locator("section.category#accessors section.export#posttoconnection").count(), 1)
 
-    const transport = page.locator("section.category#layers section.export#layertransport")
+    const transport = page.locator("section.category#layers section.export#layer")
     assert.equal(await transport.count(), 1)
     const labels = await transport.locator("p.label").allTextContents()
     assert.deepEqual(labels, ["Signature", "Example"])
     const example = await transport.locator("p.label:text-is('Example') + pre code").textContent()
     assert.match(example, /import \{ ApiGatewayManagementApi \} from "@effect-apigw\/core"/)
-    assert.match(example, /ApiGatewayManagementApi\.layerTransport\(/)
+    assert.match(example, /ApiGatewayManagementApi\.layer\(/)
     await transport.locator("p.label:text-is('Example') + pre").scrollIntoViewIfNeeded()
     assert.ok(await transport.locator("p.label:text-is('Example') + pre").isVisible())
 
     if (process.env.DOCS_SCREENSHOT) {
-      await page.goto(`${base}/core/ApiGatewayManagementApi.html#layertransport`)
+      await page.goto(`${base}/core/ApiGatewayManagementApi.html#layer`)
       await page.screenshot({ path: process.env.DOCS_SCREENSHOT })
     }
     await page.close()

@@ -40,6 +40,7 @@ import type * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { AwsCredentials } from "./AwsCredentials.js"
 import type * as Endpoint from "./Endpoint.js"
+import * as HttpDeadline from "./HttpDeadline.js"
 import * as Input from "./Input.js"
 import * as InternalBroadcast from "./internal/broadcast.js"
 import * as Call from "./internal/call.js"
@@ -415,6 +416,7 @@ export const make = (
     if (Either.isLeft(checked)) return yield* checked.left
     const { endpoint, maxAttempts, maxPayloadBytes, requestTimeout, retrySchedule } = checked.right
     const client = yield* HttpClient.HttpClient
+    const honouring = yield* Effect.serviceOption(HttpDeadline.HonouringClient)
     const credentials = yield* AwsCredentials
     if (typeof credentials !== "object" || credentials === null || !Effect.isEffect(credentials.resolve)) {
       return yield* InternalOptions.configError("AwsCredentials", "the credentials service has no resolve effect")
@@ -425,6 +427,7 @@ export const make = (
       credentials,
       send: Send.make({
         client,
+        honoursDeadline: Option.contains(honouring, client),
         origin: `${endpoint.protocol}//${endpoint.host}`,
         requestTimeout,
         maxResponseBytes: MAX_RESPONSE_BYTES

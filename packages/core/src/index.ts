@@ -23,6 +23,12 @@ export * as AwsCredentials from "./AwsCredentials.js"
  */
 export * as Endpoint from "./Endpoint.js"
 /**
+ * Time limits that an `HttpClient` enforces itself, so that the client needs no timer fiber per attempt.
+ *
+ * @since 0.1.0
+ */
+export * as HttpDeadline from "./HttpDeadline.js"
+/**
  * The input checks made before any request.
  *
  * @since 0.1.0

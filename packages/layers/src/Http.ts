@@ -6,11 +6,13 @@
  *
  * @since 0.1.0
  */
+import * as HttpDeadline from "@effect-apigw/core/HttpDeadline"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
@@ -74,7 +76,8 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
     for (let i = 0; i < batch.length; i++) batch[i]()
   }
   const execute = (
-    request: HttpClientRequest.HttpClientRequest
+    request: HttpClientRequest.HttpClientRequest,
+    deadline: number | undefined
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> => {
     const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
     if (url._tag === "Left") {
@@ -84,10 +87,10 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
     switch (body._tag) {
       case "Empty":
       case "Uint8Array":
-        return send({ agents, request, url: url.right, headers: request.headers, schedule })
+        return send({ agents, request, url: url.right, headers: request.headers, schedule, deadline })
       case "Raw":
         return body.body instanceof Uint8Array || typeof body.body === "string" ?
-          send({ agents, request, url: url.right, headers: request.headers, schedule }) :
+          send({ agents, request, url: url.right, headers: request.headers, schedule, deadline }) :
           Effect.fail(
             new HttpClientError.RequestError({
               request,
@@ -103,7 +106,8 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
           url: url.right,
           headers: { ...request.headers, "content-type": encoded.headers.get("content-type")! },
           upload: Effect.succeed(encoded.body!),
-          schedule
+          schedule,
+          deadline
         })
       }
       case "Stream":
@@ -116,7 +120,8 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
             Effect.runtime<never>(),
             (runtime) => Stream.toReadableStreamRuntime(body.stream, runtime)
           ),
-          schedule
+          schedule,
+          deadline
         })
     }
   }
@@ -124,15 +129,17 @@ export const make = (agents: Agents): HttpClient.HttpClient => {
     if (queue.push(begin) === 1) setImmediate(flush)
   }
   return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-    (effect) => Effect.flatMap(effect, execute),
+    (effect) => Effect.flatMap(effect, (request) => execute(request, HttpDeadline.get(request))),
     Effect.succeed
   )
 }
 
 /** One request: written on the next batch, answered with the response as soon as its headers arrive. */
 const send = (
-  { agents, headers, request, schedule, upload, url }: {
+  { agents, deadline, headers, request, schedule, upload, url }: {
     readonly agents: Agents
+    /** `HttpDeadline.get(request)`: the exchange fails with `DeadlineExceeded` past it. */
+    readonly deadline: number | undefined
     readonly request: HttpClientRequest.HttpClientRequest
     readonly url: URL
     readonly headers: Readonly<Record<string, string>>
@@ -143,12 +150,21 @@ const send = (
   const exchange = (stream: ReadableStream<Uint8Array> | undefined) =>
     Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
       let req: NodeHttp.ClientRequest | undefined
+      let response: NodeResponse | undefined
       let done = false
       const fail = (cause: unknown, reason: "Transport" | "Encode" = "Transport") => {
+        clearTimeout(timer)
         if (done) return
         done = true
         resume(Effect.fail(new HttpClientError.RequestError({ request, reason, cause })))
       }
+      // Until the body has arrived, read or not: a response handed over already fails its body.
+      const timer = deadline === undefined ? undefined : setTimeout(() => {
+        const cause = new HttpDeadline.DeadlineExceeded(deadline)
+        if (response !== undefined) return response.destroy(cause)
+        fail(cause)
+        req?.destroy()
+      }, deadline)
       schedule(() => {
         if (done) return
         const https = url.protocol === "https:"
@@ -164,11 +180,12 @@ const send = (
         try {
           req = (https ? NodeHttps : NodeHttp).request(options, (res) => {
             if (done) return res.destroy()
-            const response = new NodeResponse(request, res)
-            response.whenReady(() => {
+            const arrived = response = new NodeResponse(request, res)
+            if (timer !== undefined) arrived.whenSettled(() => clearTimeout(timer))
+            arrived.whenReady(() => {
               if (done) return
               done = true
-              resume(Effect.succeed(response))
+              resume(Effect.succeed(arrived))
             })
           })
         } catch (cause) {
@@ -185,6 +202,7 @@ const send = (
         else req.end()
       })
       return Effect.sync(() => {
+        clearTimeout(timer)
         done = true
         req?.destroy()
       })
@@ -213,9 +231,10 @@ const withBodyHeaders = (
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (options?: Options): Layer.Layer<HttpClient.HttpClient> =>
-  Layer.scoped(
-    HttpClient.HttpClient,
+export const layerWith = (
+  options?: Options
+): Layer.Layer<HttpClient.HttpClient | HttpDeadline.HonouringClient> =>
+  Layer.scopedContext(
     Effect.map(
       Effect.acquireRelease(
         Effect.sync((): Agents => ({
@@ -228,7 +247,11 @@ export const layerWith = (options?: Options): Layer.Layer<HttpClient.HttpClient>
             agents.https.destroy()
           })
       ),
-      make
+      (agents) => {
+        const client = make(agents)
+        // It bounds its requests by `HttpDeadline.get` itself.
+        return Context.make(HttpClient.HttpClient, client).pipe(Context.add(HttpDeadline.HonouringClient, client))
+      }
     )
   )
 
@@ -247,4 +270,4 @@ export const layerWith = (options?: Options): Layer.Layer<HttpClient.HttpClient>
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<HttpClient.HttpClient> = /* @__PURE__ */ layerWith()
+export const layer: Layer.Layer<HttpClient.HttpClient | HttpDeadline.HonouringClient> = /* @__PURE__ */ layerWith()

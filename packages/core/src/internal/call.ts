@@ -45,7 +45,9 @@ export interface Call<C extends ModelledCode, A> {
  */
 export class ClockSkew {
   offset = 0
-  readonly now: Effect.Effect<number> = Effect.map(Clock.currentTimeMillis, (time) => time + this.offset)
+  readonly now: Effect.Effect<number> = Effect.clockWith((clock) =>
+    Effect.succeed(clock.unsafeCurrentTimeMillis() + this.offset)
+  )
 }
 
 const cannotSign = () => new CredentialsError({ message: "the resolved credentials cannot sign a request" })

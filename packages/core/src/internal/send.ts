@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import { constTrue } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as HttpDeadline from "../HttpDeadline.js"
 import { type RawResponse, transportFailure } from "./response.js"
 import { timeout } from "./timeout.js"
 
@@ -33,15 +34,18 @@ export type Send = (request: Request) => Effect.Effect<RawResponse, TransportErr
  * the response body.
  */
 export const make = (
-  { client, maxResponseBytes, origin, requestTimeout }: {
+  { client, honoursDeadline, maxResponseBytes, origin, requestTimeout }: {
     readonly client: HttpClient.HttpClient
+    /** The client enforces the time limits of `HttpDeadline.set` itself. */
+    readonly honoursDeadline: boolean
     readonly origin: string
     readonly requestTimeout: Duration.Duration
     readonly maxResponseBytes: number
   }
 ): Send => {
-  // With the tracer off, the HttpClient adds no trace headers either (which would not be signed).
-  const quiet = HttpClient.withTracerDisabledWhen(client, constTrue)
+  // With the tracer off, the HttpClient adds no trace headers either (which would not be signed). One that honours
+  // deadlines makes no span.
+  const quiet = honoursDeadline ? client : HttpClient.withTracerDisabledWhen(client, constTrue)
   const timeoutMillis = Duration.toMillis(requestTimeout)
   const timedOut = ($metadata: ResponseMetadata) =>
     new TransportError({
@@ -49,12 +53,14 @@ export const make = (
       description: `no complete response within ${Duration.format(requestTimeout)}`,
       $metadata
     })
+  const failure = (error: HttpClientError.HttpClientError, metadata: ResponseMetadata) =>
+    error.cause instanceof HttpDeadline.DeadlineExceeded ? timedOut(metadata) : transportError(error, metadata)
   return ({ body, headers, metadata, method, path }) => {
     const request = HttpClientRequest.make(method)(origin + path, {
       headers,
       ...(body === undefined ? {} : { body: HttpBody.uint8Array(body, "application/octet-stream") })
     })
-    return quiet.execute(request).pipe(
+    return quiet.execute(honoursDeadline ? HttpDeadline.set(request, timeoutMillis) : request).pipe(
       Effect.flatMap((response) =>
         Effect.flatMap(readBody(response, maxResponseBytes), (bytes) =>
           bytes === "TooLarge" ?
@@ -68,10 +74,10 @@ export const make = (
             Effect.succeed<RawResponse>({ status: response.status, headers: response.headers, body: bytes }))
       ),
       Effect.catchTags({
-        RequestError: (error) => Effect.fail(transportError(error, metadata)),
-        ResponseError: (error) => Effect.fail(transportError(error, metadata))
+        RequestError: (error) => Effect.fail(failure(error, metadata)),
+        ResponseError: (error) => Effect.fail(failure(error, metadata))
       }),
-      (effect) => timeout(effect, timeoutMillis, () => timedOut(metadata))
+      (effect) => honoursDeadline ? effect : timeout(effect, timeoutMillis, () => timedOut(metadata))
     )
   }
 }

@@ -31,6 +31,8 @@ class Body {
   private settled: Settled | undefined
   private waiting: Array<(settled: Settled) => void> = []
   private streaming: ((chunk: Uint8Array | Settled) => void) | undefined
+  /** Told when the body has ended, whether it was read or not. */
+  onSettled: (() => void) | undefined
 
   constructor(private readonly source: Http.IncomingMessage) {
     source.on("data", (chunk: Buffer) => {
@@ -59,6 +61,7 @@ class Body {
   private settle(settled: Settled) {
     if (this.settled !== undefined) return
     this.settled = settled
+    this.onSettled?.()
     if (this.streaming !== undefined) return this.streaming(settled)
     const waiting = this.waiting
     this.waiting = []
@@ -107,6 +110,10 @@ class Body {
   }
 }
 
+/** The bytes in an `ArrayBuffer` of their own: each caller gets its own copy. */
+const copyBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+
 const connectionClosed = () =>
   Object.assign(new Error("the connection closed before the response was complete"), { code: "ECONNRESET" })
 
@@ -126,6 +133,17 @@ export class NodeResponse extends Inspectable.Class implements HttpClientRespons
     this.status = source.statusCode ?? 0
     this.headers = Headers.fromInput(source.headers as Record<string, string | ReadonlyArray<string>>)
     this.body = new Body(source)
+  }
+
+  /** Calls `settled` once the body has ended, read or not (at once if it has). */
+  whenSettled(settled: () => void): void {
+    if (this.body.result !== undefined) return settled()
+    this.body.onSettled = settled
+  }
+
+  /** Ends the response with `cause`: its body, if not whole yet, fails with it. */
+  destroy(cause: Error): void {
+    this.source.destroy(cause)
   }
 
   /**
@@ -157,10 +175,7 @@ export class NodeResponse extends Inspectable.Class implements HttpClientRespons
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.map(
-      this.uint8Array,
-      (bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
-    )
+    return Effect.map(this.uint8Array, copyBuffer)
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
