@@ -1,5 +1,6 @@
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import { Credentials, TestHttp } from "@effect-apigw/layers"
+import { Credentials, Http, TestHttp } from "@effect-apigw/layers"
+import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock, Tracer } from "effect"
 
@@ -609,4 +610,33 @@ describe("custom retry schedule", () => {
       assert.strictEqual(first.$metadata.attempts, 2)
       assert.strictEqual(second.$metadata.attempts, 2)
     }).pipe(Effect.provide(clientLayer({ retrySchedule: Schedule.recurs(1) }))))
+})
+
+describe("requestTimeout, whichever HttpClient", () => {
+  // An HttpClient that never answers: only the client's own timer can end the attempt.
+  const silent = Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.makeWith<never, never, never, never>(
+      (request) => Effect.flatMap(request, () => Effect.never),
+      Effect.succeed
+    )
+  )
+
+  it.live("an HttpClient provided over Http.layer does not inherit its time limits: the client bounds the attempt", () =>
+    Effect.gen(function*() {
+      const api = yield* ApiGatewayManagementApi.ApiGatewayManagementApi
+      const started = Date.now()
+      const error = yield* Effect.flip(api.getConnection({ ConnectionId: "abc" }))
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error._tag === "TransportError" && error.reason, "Timeout")
+      assert.isBelow(Date.now() - started, 2000)
+    }).pipe(
+      Effect.provide(
+        ApiGatewayManagementApi.layer({ endpoint: ENDPOINT, requestTimeout: "100 millis", maxAttempts: 1 }).pipe(
+          Layer.provide(Credentials.layerStatic({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: SECRET })),
+          Layer.provide(silent),
+          Layer.provide(Http.layer)
+        )
+      )
+    ))
 })

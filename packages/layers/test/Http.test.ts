@@ -1,3 +1,4 @@
+import { HttpDeadline } from "@effect-apigw/core"
 import { Http } from "@effect-apigw/layers"
 import { Headers, HttpBody, HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
@@ -697,5 +698,53 @@ describe("Http.make, reading responses", () => {
       assert.strictEqual(server.received.length, 500)
       // The keep-alive pool: no more connections than requests in flight.
       assert.isAtMost(server.connections(), 64)
+    }).pipe(Effect.provide(Http.layer)))
+})
+
+describe("Http.make, time limits (HttpDeadline)", () => {
+  const limited = (url: string, millis: number) => HttpDeadline.set(HttpClientRequest.get(url), millis)
+
+  it.scopedLive("a request not answered within its limit fails with DeadlineExceeded, and the socket is closed", () =>
+    Effect.gen(function*() {
+      const closed = yield* Deferred.make<void>()
+      const server = yield* serve((_, response) => response.on("close", () => Deferred.unsafeDone(closed, Exit.void)))
+      const client = yield* HttpClient.HttpClient
+      const started = Date.now()
+      const error = yield* Effect.flip(client.execute(limited(server.url, 150)))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.instanceOf(error.cause, HttpDeadline.DeadlineExceeded)
+      assert.isAtLeast(Date.now() - started, 140)
+      assert.isTrue(Option.isSome(yield* Deferred.await(closed).pipe(Effect.timeoutOption("2 seconds"))))
+    }).pipe(Effect.provide(Http.layer)))
+
+  it.scopedLive("a body that stops arriving fails its read with DeadlineExceeded; a whole one outlives the limit", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((request, response) => {
+        if (request.url === "/whole") return response.end("whole")
+        response.writeHead(200, { "content-length": 2_000_000 })
+        response.write(bytes(10))
+      })
+      const client = yield* HttpClient.HttpClient
+      const stalled = yield* client.execute(limited(`${server.url}/stalled`, 150))
+      const error = yield* Effect.flip(stalled.arrayBuffer)
+      assert.strictEqual(error._tag, "ResponseError")
+      assert.instanceOf(error.cause, HttpDeadline.DeadlineExceeded)
+      const whole = yield* client.execute(limited(`${server.url}/whole`, 100))
+      yield* sleep(200)
+      assert.strictEqual(yield* whole.text, "whole")
+    }).pipe(Effect.provide(Http.layer)))
+
+  it.scopedLive("a request without a limit is not bounded", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, response) => setTimeout(() => response.end("late"), 300))
+      const client = yield* HttpClient.HttpClient
+      const response = yield* client.get(server.url)
+      assert.strictEqual(yield* response.text, "late")
+    }).pipe(Effect.provide(Http.layer)))
+
+  it.effect("Http.layer declares its HttpClient as the one honouring the limits", () =>
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      assert.strictEqual(yield* HttpDeadline.HonouringClient, client)
     }).pipe(Effect.provide(Http.layer)))
 })
