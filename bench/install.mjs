@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs what the benchmark measures, as a user would have it: the other clients at the versions of bench's lock
 // file (`npm ci`), then our packed tarballs (`npm run build` first) into bench/node_modules. Their peers (effect,
-// @effect/platform, @effect/platform-node) are not installed again (bench/.npmrc: legacy-peer-deps): they resolve
+// @effect/platform, and @effect/platform-node for the ours-platform client) are not installed again (bench/.npmrc: legacy-peer-deps): they resolve
 // to the root's node_modules, the versions a user gets, one copy per process shared with @effect-aws. Nothing of
 // ours is compiled from the workspace sources: bench/build.mjs resolves @effect-apigw/* to these packages.
 import { execFileSync } from "node:child_process"

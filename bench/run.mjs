@@ -163,6 +163,7 @@ const main = async () => {
   log(`server on ${server.endpoint} (pid of its own)`)
   const raw = Object.fromEntries(clients.map((client) => [client.key, []]))
   const cold = { modules: {}, bundle: {} }
+  const heap = {}
   let broadcastResult
   try {
     for (let round = 0; round < settings.rounds; round++) {
@@ -203,6 +204,18 @@ const main = async () => {
           )
       )
     }
+    for (let i = 0; i < settings.cold; i++) {
+      for (const program of ["effect", "ours"]) {
+        const file = join(buildDir, "modules", "programs", `${program}.mjs`)
+        const stdout = await runNode(["--expose-gc", join(here, "weigh.mjs"), file], {
+          env: { APIGW_ENDPOINT: server.endpoint }
+        })
+        const line = stdout.split("\n").find((l) => l.startsWith("WEIGHT "))
+        if (line === undefined) throw new Error(`${program}: weigh.mjs printed no weight\n${stdout}`)
+        ;(heap[program] ??= []).push(JSON.parse(line.slice(7)).heapUsedBytes / 2 ** 20)
+      }
+    }
+    log(`heap after GC, program done: effect ${median(heap.effect).toFixed(1)} MB, ours ${median(heap.ours).toFixed(1)} MB`)
     broadcastResult = await broadcast({ connections: settings.broadcastConnections, log }).catch((error) => ({
       error: error instanceof Error ? error.message : String(error)
     }))
@@ -254,7 +267,13 @@ const main = async () => {
     seconds: (Date.now() - started) / 1000,
     rows,
     baseline: { coldModules: summary(cold.modules.baseline ?? []), coldBundle: summary(cold.bundle.baseline ?? []) },
-    effect: { coldModules: summary(cold.modules.effect ?? []), coldBundle: summary(cold.bundle.effect ?? []) },
+    effect: {
+      coldModules: summary(cold.modules.effect ?? []),
+      coldBundle: summary(cold.bundle.effect ?? []),
+      heapMB: summary(heap.effect ?? []),
+      bundleGzipKB: sizes.effect === undefined ? undefined : summary([sizes.effect.gzip / 1000])
+    },
+    oursHeapMB: summary(heap.ours ?? []),
     broadcast: broadcastResult,
     raw
   }
@@ -325,8 +344,13 @@ export const render = (report) => {
     lines.push(
       `Node alone (start, print, exit): ${cell(report.baseline.coldModules, 0)} ms from node_modules, ` +
         `${cell(report.baseline.coldBundle, 0)} ms bundled; it is included in every cold start above. ` +
-        `A bare Effect program (import \`effect/Effect\`, run one Effect): ${cell(report.effect.coldModules, 0)} ms ` +
-        `from node_modules, ${cell(report.effect.coldBundle, 0)} ms bundled.`
+        `The Effect modules our quick start's wiring needs, and nothing of ours (\`effect/Effect\`, \`effect/Schema\`, ` +
+        `\`@effect/platform/HttpClient\`, each used once: bench/programs/effect.mjs): ${
+          cell(report.effect.coldModules, 0)
+        } ms from node_modules, ${cell(report.effect.coldBundle, 0)} ms bundled, ${
+          cell(report.effect.bundleGzipKB, 1)
+        } KB bundle (gzip), ${cell(report.effect.heapMB, 1)} MB heap after GC once done; ` +
+        `ours (bench/programs/ours.ts, the quick start's wiring, one call made): ${cell(report.oursHeapMB, 1)} MB.`
     )
     lines.push("")
   }
@@ -354,7 +378,7 @@ export const render = (report) => {
   if (ours !== undefined && sdk !== undefined) {
     const r = (a, b) => a === undefined || b === undefined ? undefined : a.median / b.median
     const targets = [
-      ["CPU per request @64 ≤ 1/3 of SDK v3's", r(ours.cpu64, sdk.cpu64), (x) => x <= 1 / 3],
+      ["CPU per request @64 ≤ 0.3× SDK v3's", r(ours.cpu64, sdk.cpu64), (x) => x <= 0.3],
       ["CPU per request @64 ≤ 2× the signed floor's", r(ours.cpu64, signed?.cpu64), (x) => x <= 2],
       ["throughput @64 ≥ 3× SDK v3's", r(ours.throughput64, sdk.throughput64), (x) => x >= 3],
       ["bundle (gzip) < SDK v3's", r(ours.bundleGzipKB, sdk.bundleGzipKB), (x) => x < 1],
@@ -364,6 +388,19 @@ export const render = (report) => {
       ["RSS after GC (node_modules) ≤ SDK v3's", r(ours.rssMB, sdk.rssMB), (x) => x <= 1],
       ["RSS after GC (bundled) ≤ SDK v3's", r(ours.rssBundledMB, sdk.rssBundledMB), (x) => x <= 1]
     ]
+    const effect = report.effect
+    const over = (a, b) => a === undefined || b === undefined ? undefined : a.median - b.median
+    targets.push(
+      [
+        "heap after GC, quick start's client built, − the Effect modules' program ≤ 2 MB",
+        over(report.oursHeapMB, effect.heapMB),
+        (x) => x <= 2
+      ],
+      ["cold start (node_modules) ≤ 1.3× the Effect modules' program's", r(ours.coldModules, effect.coldModules), (x) =>
+        x <= 1.3],
+      ["bundle (gzip) − the Effect modules' program's ≤ 25 KB", over(ours.bundleGzipKB, effect.bundleGzipKB), (x) =>
+        x <= 25]
+    )
     const b = report.broadcast
     if (b !== undefined && b.error === undefined) {
       const seconds = (run) => ({ median: run.ms / 1000 })

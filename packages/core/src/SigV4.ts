@@ -1,6 +1,6 @@
 /**
- * AWS Signature Version 4 for the management API, through `@smithy/signature-v4` (the AWS SDK's signer) with the
- * SDK's `node:crypto` SHA-256: header signing for requests and query signing for presigned URLs. What is particular
+ * AWS Signature Version 4 for the management API, through `@smithy/signature-v4` (the AWS SDK's signer) with a
+ * `node:crypto` SHA-256: header signing for requests and query signing for presigned URLs. What is particular
  * to `execute-api` is here: the signing name, the canonical path encoded once more than the wire path, the headers
  * signed, a payload hash computed once for many requests, the presign query. Servers that check signatures (the
  * emulator) have their own verifier.
@@ -10,7 +10,6 @@
  *
  * @since 0.1.0
  */
-import { Sha256 } from "@smithy/core/checksum"
 import { SignatureV4 } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
@@ -96,6 +95,36 @@ const lowerCased = (headers: Record<string, string>): Record<string, string> => 
 
 const hasHeader = (headers: Record<string, string>, name: string): boolean =>
   Object.keys(headers).some((key) => key.toLowerCase() === name)
+
+/**
+ * SHA-256 and HMAC-SHA-256 on `node:crypto`, in the shape smithy's signer takes (`Checksum`): what it hashes
+ * (canonical requests, strings to sign, signing keys) is small and given whole, so it is kept and hashed at once.
+ */
+class Sha256 {
+  private hash: crypto.Hash | crypto.Hmac
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = this.make()
+  }
+  private make(): crypto.Hash | crypto.Hmac {
+    const secret = this.secret
+    return secret === undefined ?
+      crypto.createHash("sha256") :
+      crypto.createHmac("sha256", typeof secret === "string" ? secret : toBytes(secret))
+  }
+  update(data: string | Uint8Array): void {
+    this.hash.update(data)
+  }
+  digest(): Promise<Uint8Array> {
+    const digest = this.hash.digest()
+    return Promise.resolve(new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength))
+  }
+  reset(): void {
+    this.hash = this.make()
+  }
+}
+
+const toBytes = (data: ArrayBuffer | ArrayBufferView): Uint8Array =>
+  ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data)
 
 /** The secrets unwrapped for smithy, at the line that signs; throws (without them) when they cannot sign. */
 const identity = ({ accessKeyId, secretAccessKey, sessionToken }: AwsCredentialIdentity) => {
