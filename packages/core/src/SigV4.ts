@@ -14,6 +14,7 @@ import { SignatureV4 } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
 import type { AwsCredentialIdentity } from "./AwsCredentials.js"
+import { MAX_PRESIGN_EXPIRY } from "./Input.js"
 
 /**
  * The signing name of the API Gateway Management API (and of every `execute-api` endpoint).
@@ -63,7 +64,6 @@ export interface SigningOptions {
 const CONTENT_SHA256 = "x-amz-content-sha256"
 const NOT_SENT = new Set([CONTENT_SHA256])
 const EMPTY_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-const MAX_EXPIRES_IN = 604800
 
 // One-shot hashing (Node 20.12+) costs less than a Hash object.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: "hex") => string }).hash
@@ -155,6 +155,17 @@ const checkQuery = (query: SignableRequest["query"]): void => {
   }
 }
 
+/** The request as smithy's signer takes it, with these headers (`https:` unless another protocol is given). */
+const smithyRequest = (request: SignableRequest, headers: Record<string, string>) => ({
+  method: request.method,
+  protocol: request.protocol ?? "https:",
+  hostname: request.hostname,
+  path: request.path,
+  query: request.query ?? {},
+  headers,
+  body: request.body
+})
+
 /**
  * Signs a request with SigV4 and resolves to its headers (lower case) with `authorization`, `x-amz-date` and, for
  * temporary credentials, `x-amz-security-token` added. Every header passed in is signed but those the AWS SDKs never
@@ -172,15 +183,10 @@ export const sign = async (request: SignableRequest, options: SigningOptions): P
   const given = options.payloadHash !== undefined && !Object.hasOwn(headers, CONTENT_SHA256)
   if (given) headers[CONTENT_SHA256] = options.payloadHash!
   const hashOnly = given && options.contentSha256 !== true
-  const signed = await signer(options).sign({
-    method: request.method,
-    protocol: request.protocol ?? "https:",
-    hostname: request.hostname,
-    path: request.path,
-    query: request.query ?? {},
-    headers,
-    body: request.body
-  }, { signingDate: new Date(options.time), ...(hashOnly ? { unsignableHeaders: NOT_SENT } : {}) })
+  const signed = await signer(options).sign(smithyRequest(request, headers), {
+    signingDate: new Date(options.time),
+    ...(hashOnly ? { unsignableHeaders: NOT_SENT } : {})
+  })
   if (hashOnly) delete signed.headers[CONTENT_SHA256]
   return signed.headers
 }
@@ -200,21 +206,13 @@ export const presign = async (
   options: SigningOptions & { readonly expiresIn?: number | undefined }
 ): Promise<Record<string, string | Array<string>>> => {
   const expiresIn = options.expiresIn ?? 3600
-  if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) {
-    throw new RangeError(`expiresIn must be a whole number of seconds from 1 to ${MAX_EXPIRES_IN}`)
+  if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY) {
+    throw new RangeError(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRY}`)
   }
   checkQuery(request.query)
   const hashOnly = options.payloadHash !== undefined && !hasHeader(request.headers, CONTENT_SHA256)
   const headers = hashOnly ? { ...request.headers, [CONTENT_SHA256]: options.payloadHash! } : request.headers
-  const presigned = await signer(options).presign({
-    method: request.method,
-    protocol: request.protocol ?? "https:",
-    hostname: request.hostname,
-    path: request.path,
-    query: request.query ?? {},
-    headers,
-    body: request.body
-  }, {
+  const presigned = await signer(options).presign(smithyRequest(request, headers), {
     signingDate: new Date(options.time),
     expiresIn,
     ...(hashOnly ? { unsignableHeaders: NOT_SENT, unhoistableHeaders: NOT_SENT } : {})

@@ -28,34 +28,26 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Redacted from "effect/Redacted"
 import { createHash, createHmac } from "node:crypto"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { signatureFor } from "../../../test/sigv4-reference.js"
 import type { AwsCredentialIdentity } from "../src/AwsCredentials.js"
 import * as SigV4 from "../src/SigV4.js"
-import { loadCases, PARAMS, parseRequest, type VectorCase, vectorsDir } from "./sigv4-vectors.js"
+import {
+  byName,
+  cases,
+  credentialsFor,
+  longTerm,
+  PARAMS,
+  parseRequest,
+  session,
+  sessionToken,
+  signableOf,
+  SIGNED_WITH_TOKEN,
+  type VectorCase,
+  vectorsDir
+} from "./sigv4-vectors.js"
 
-const cases = loadCases()
-const byName = new Map(cases.map((c) => [c.name, c]))
-
-const sessionToken = (() => {
-  const readme = fs.readFileSync(path.join(vectorsDir, "post-sts-token", "readme.txt"), "utf8")
-  const lines = readme.split("\n").map((line) => line.trim()).filter((line) => line !== "")
-  return lines[lines.length - 1]
-})()
-
-const longTerm: AwsCredentialIdentity = {
-  accessKeyId: PARAMS.accessKeyId,
-  secretAccessKey: Redacted.make(PARAMS.secretAccessKey)
-}
-const session: AwsCredentialIdentity = { ...longTerm, sessionToken: Redacted.make(sessionToken) }
-
-/** Cases signed with the session token (the signer adds the header itself). */
-const SIGNED_WITH_TOKEN = new Set(["post-sts-header-before"])
 /** Cases where the token header is added after signing. */
 const TOKEN_ADDED_AFTER = new Set(["post-sts-header-after"])
-
-const credentialsFor = (name: string) => SIGNED_WITH_TOKEN.has(name) ? session : longTerm
 
 const sha256 = (data: string) => createHash("sha256").update(data, "utf8").digest("hex")
 const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data, "utf8").digest()
@@ -68,14 +60,12 @@ const signCase = (c: VectorCase, credentials = credentialsFor(c.name)) => {
     req,
     amzDate,
     token,
-    signed: SigV4.sign({
-      method: req.method,
-      hostname: headers["host"],
-      path: req.path,
-      query: req.query,
-      headers,
-      body: req.body === "" ? undefined : req.body
-    }, { credentials, region: PARAMS.region, service: PARAMS.service, time: PARAMS.time })
+    signed: SigV4.sign(signableOf(req, headers), {
+      credentials,
+      region: PARAMS.region,
+      service: PARAMS.service,
+      time: PARAMS.time
+    })
   }
 }
 
@@ -91,15 +81,14 @@ describe("SigV4.presign gives every vector request the signature of the specific
       for (const credentials of [longTerm, session]) {
         for (const variant of variants) {
           for (const expiresIn of [1, 900, 604800]) {
-            const body = req.body === "" ? undefined : req.body
-            const query = await SigV4.presign({
-              method: req.method,
-              hostname: variant["host"],
-              path: req.path,
-              query: req.query,
-              headers: variant,
-              body
-            }, { credentials, region: PARAMS.region, service: PARAMS.service, time: PARAMS.time, expiresIn })
+            const request = signableOf(req, variant)
+            const query = await SigV4.presign(request, {
+              credentials,
+              region: PARAMS.region,
+              service: PARAMS.service,
+              time: PARAMS.time,
+              expiresIn
+            })
             const signed = Object.keys(variant).filter((name) => !/^x-amz-/i.test(name)).sort()
             assert.deepStrictEqual(query, {
               ...req.query,
@@ -117,7 +106,7 @@ describe("SigV4.presign gives every vector request the signature of the specific
               path: req.path,
               query,
               headers: Object.fromEntries(signed.map((name) => [name, variant[name]])),
-              body,
+              body: request.body,
               amzDate: PARAMS.amzDate,
               region: PARAMS.region,
               service: PARAMS.service,

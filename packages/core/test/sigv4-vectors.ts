@@ -1,11 +1,14 @@
 /**
  * Reads the official AWS SigV4 test-suite vectors (`packages/core/test/fixtures/sigv4-vectors`, see its README and
- * LICENSE) into plain
- * requests. Test helper: parsing is done here, independently of the code under test.
+ * LICENSE) into plain requests, with the suite's credentials, for the signing tests here and the verifying tests of
+ * the emulator. Test helper: parsing is done here, independently of the code under test.
  */
+import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import type { AwsCredentialIdentity } from "../src/AwsCredentials.js"
+import type { SignableRequest } from "../src/SigV4.js"
 
 /** The vectors, kept with their licence notice in this package's test fixtures. */
 export const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "fixtures/sigv4-vectors")
@@ -124,3 +127,37 @@ export const parseRequest = (text: string): ParsedRequest => {
   const body = i < lines.length ? lines.slice(i + 1).join("\n") : ""
   return { method, path: rawPath, rawQuery, query: parseQuery(rawQuery), headers, body }
 }
+
+/** Every case, sorted by name, and each by its name. */
+export const cases = loadCases()
+export const byName = new Map(cases.map((c) => [c.name, c]))
+
+/** The session token of the `post-sts-token` cases: the last line of that folder's `readme.txt`. */
+export const sessionToken = (() => {
+  const readme = fs.readFileSync(path.join(vectorsDir, "post-sts-token", "readme.txt"), "utf8")
+  const lines = readme.split("\n").map((line) => line.trim()).filter((line) => line !== "")
+  return lines[lines.length - 1]
+})()
+
+/** The suite's credentials, long-term and with the session token. */
+export const longTerm: AwsCredentialIdentity = {
+  accessKeyId: PARAMS.accessKeyId,
+  secretAccessKey: Redacted.make(PARAMS.secretAccessKey)
+}
+export const session: AwsCredentialIdentity = { ...longTerm, sessionToken: Redacted.make(sessionToken) }
+
+/** Cases signed with the session token (the signer adds the header itself). */
+export const SIGNED_WITH_TOKEN = new Set(["post-sts-header-before"])
+
+/** The credentials a case is signed with. */
+export const credentialsFor = (name: string): AwsCredentialIdentity => SIGNED_WITH_TOKEN.has(name) ? session : longTerm
+
+/** A parsed request as the signer takes it, with these headers (its own by default); an empty body is none. */
+export const signableOf = (req: ParsedRequest, headers: Record<string, string> = req.headers): SignableRequest => ({
+  method: req.method,
+  hostname: headers["host"],
+  path: req.path,
+  query: req.query,
+  headers,
+  body: req.body === "" ? undefined : req.body
+})

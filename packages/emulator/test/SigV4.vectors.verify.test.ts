@@ -9,35 +9,23 @@
  *   it with credentials that carry no token (the token is then not checked), and refuses it with credentials that
  *   carry one (a session token must be signed).
  */
-import type { AwsCredentialIdentity } from "@effect-apigw/core/AwsCredentials"
 import type { SignableRequest } from "@effect-apigw/core/SigV4"
 import { assert, describe, it } from "@effect/vitest"
 import * as Redacted from "effect/Redacted"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { signatureFor } from "../../../test/sigv4-reference.js"
-import { loadCases, PARAMS, parseRequest, type VectorCase, vectorsDir } from "../../core/test/sigv4-vectors.js"
+import {
+  byName,
+  cases,
+  credentialsFor,
+  PARAMS,
+  parseRequest,
+  session,
+  sessionToken,
+  signableOf,
+  type VectorCase,
+  vectorsDir
+} from "../../core/test/sigv4-vectors.js"
 import * as Verifier from "../src/internal/sigv4.js"
-
-const cases = loadCases()
-const byName = new Map(cases.map((c) => [c.name, c]))
-
-const sessionToken = (() => {
-  const readme = fs.readFileSync(path.join(vectorsDir, "post-sts-token", "readme.txt"), "utf8")
-  const lines = readme.split("\n").map((line) => line.trim()).filter((line) => line !== "")
-  return lines[lines.length - 1]
-})()
-
-const longTerm: AwsCredentialIdentity = {
-  accessKeyId: PARAMS.accessKeyId,
-  secretAccessKey: Redacted.make(PARAMS.secretAccessKey)
-}
-const session: AwsCredentialIdentity = { ...longTerm, sessionToken: Redacted.make(sessionToken) }
-
-/** Cases signed with the session token. */
-const SIGNED_WITH_TOKEN = new Set(["post-sts-header-before"])
-
-const credentialsFor = (name: string) => SIGNED_WITH_TOKEN.has(name) ? session : longTerm
 
 it("finds all 31 cases in the test fixtures", () => {
   assert.strictEqual(cases.length, 31, `found ${cases.map((c) => c.name).join(", ")} in ${vectorsDir}`)
@@ -51,21 +39,16 @@ describe("verify on the signed requests (.sreq)", () => {
     now: PARAMS.time,
     ...overrides
   })
-  const signable = (c: VectorCase, change: (req: SignableRequest) => SignableRequest = (r) => r) => {
-    const req = parseRequest(c.sreq)
-    return change({
-      method: req.method,
-      hostname: req.headers["host"],
-      path: req.path,
-      query: req.query,
-      headers: req.headers,
-      body: req.body === "" ? undefined : req.body
-    })
-  }
+  const signable = (c: VectorCase, change: (req: SignableRequest) => SignableRequest = (r) => r) =>
+    change(signableOf(parseRequest(c.sreq)))
   const withHeader = (name: string, value: string) => (req: SignableRequest) => ({
     ...req,
     headers: { ...req.headers, [name]: value }
   })
+  const withoutHeader = (name: string) => (req: SignableRequest) => {
+    const { [name]: _dropped, ...headers } = req.headers
+    return { ...req, headers }
+  }
 
   for (const c of cases) {
     describe(c.name, () => {
@@ -137,13 +120,7 @@ describe("verify on the signed requests (.sreq)", () => {
         }
         // Signed but dropped.
         assert.strictEqual(
-          await Verifier.verify(
-            signable(c, (r) => {
-              const { host: _host, ...headers } = r.headers
-              return { ...r, headers }
-            }),
-            verifyOptions(c.name)
-          ),
+          await Verifier.verify(signable(c, withoutHeader("host")), verifyOptions(c.name)),
           "SignatureMismatch"
         )
       })
@@ -209,13 +186,7 @@ describe("verify on the signed requests (.sreq)", () => {
   it("a request without Authorization, or with a malformed one, is refused", async () => {
     const c = byName.get("get-vanilla")!
     assert.strictEqual(
-      await Verifier.verify(
-        signable(c, (r) => {
-          const { authorization: _authorization, ...headers } = r.headers
-          return { ...r, headers }
-        }),
-        verifyOptions(c.name)
-      ),
+      await Verifier.verify(signable(c, withoutHeader("authorization")), verifyOptions(c.name)),
       "MissingAuthentication"
     )
     assert.strictEqual(

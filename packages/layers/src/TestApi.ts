@@ -31,6 +31,7 @@ import type {
   PostToConnectionOutput,
   PostToConnectionRequest
 } from "@effect-apigw/schema/Models"
+import type * as Models from "@effect-apigw/schema/Models"
 import type { ResponseMetadata } from "@effect-apigw/schema/ResponseMetadata"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -102,12 +103,8 @@ export interface ReceivedMessage {
  * @since 0.1.0
  * @category models
  */
-export interface ConnectionState {
-  readonly ConnectionId: string
+export interface ConnectionState extends Models.Connection {
   readonly status: ConnectionStatus
-  readonly ConnectedAt: Date
-  readonly LastActiveAt: Date
-  readonly Identity: { readonly SourceIp: string; readonly UserAgent?: string | undefined }
   readonly messages: ReadonlyArray<ReceivedMessage>
 }
 

@@ -66,6 +66,23 @@ const serve = (handler: Handler = (_, response) => response.end()) =>
       })
   )
 
+/**
+ * `serve` (by default never answering), with `closed`: whether the server sees a response's connection close within
+ * 2 seconds.
+ */
+const serveWatchingClose = (handler: Handler = () => {}) =>
+  Effect.gen(function*() {
+    const closed = yield* Deferred.make<void>()
+    const server = yield* serve((request, response) => {
+      response.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+      handler(request, response)
+    })
+    return {
+      ...server,
+      closed: Deferred.await(closed).pipe(Effect.timeoutOption("2 seconds"), Effect.map(Option.isSome))
+    }
+  })
+
 /** A raw TCP server that answers every request with `response`, so that header names are exactly as written. */
 const serveRaw = (response: string) =>
   Effect.acquireRelease(
@@ -100,6 +117,30 @@ const indexed = (length: number) => {
   for (let i = 0; i + 4 <= length; i += 4) out.writeUInt32BE(i / 4, i)
   return out
 }
+
+/**
+ * GETs a `size`-byte body from a server that writes it `piece(offset)` after piece while its socket takes them,
+ * waiting for `drain` when it does not; `written()` is how many bytes the server has written so far.
+ */
+const getBackpressured = (size: number, piece: (offset: number) => Uint8Array) =>
+  Effect.gen(function*() {
+    let written = 0
+    const server = yield* serve((_, response) => {
+      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": size })
+      const write = () => {
+        while (written < size) {
+          const chunk = piece(written)
+          written += chunk.length
+          if (!response.write(chunk)) return void response.once("drain", write)
+        }
+        response.end()
+      }
+      write()
+    })
+    const client = yield* HttpClient.HttpClient
+    const response = yield* client.get(server.url)
+    return { response, written: () => written }
+  })
 
 const sleep = (millis: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, millis)))
 
@@ -500,23 +541,9 @@ describe("Http.make, reading responses", () => {
     Effect.gen(function*() {
       const size = 5 * 1024 * 1024
       const body = indexed(size)
-      let written = 0
-      const server = yield* serve((_, response) => {
-        response.writeHead(200, { "content-type": "application/octet-stream", "content-length": size })
-        const write = () => {
-          while (written < size) {
-            const chunk = body.subarray(written, written + 64 * 1024)
-            written += chunk.length
-            if (!response.write(chunk)) return void response.once("drain", write)
-          }
-          response.end()
-        }
-        write()
-      })
-      const client = yield* HttpClient.HttpClient
-      const response = yield* client.get(server.url)
+      const { response, written } = yield* getBackpressured(size, (offset) => body.subarray(offset, offset + 64 * 1024))
       // Nobody reads: the client reads about 1 MiB ahead, then leaves the rest in TCP, until the server stalls.
-      yield* stalled(() => written)
+      yield* stalled(written)
       const chunks = Chunk.toArray(yield* Stream.runCollect(response.stream))
       assert.isAbove(chunks.length, 1)
       // What was read ahead comes first, in one chunk: about 1 MiB, not the whole body.
@@ -525,7 +552,7 @@ describe("Http.make, reading responses", () => {
       const whole = Buffer.concat(chunks)
       assert.strictEqual(whole.length, size)
       assert.isTrue(whole.equals(body), "every byte in its place")
-      assert.strictEqual(written, size)
+      assert.strictEqual(written(), size)
     }).pipe(Effect.provide(Http.layer)))
 
   it.scopedLive("an unread large body holds the server back, and so does a slow stream reader", () =>
@@ -533,22 +560,9 @@ describe("Http.make, reading responses", () => {
       // More than the client reads ahead plus what the kernel's socket buffers hold.
       const size = 32 * 1024 * 1024
       const chunk = indexed(64 * 1024)
-      let written = 0
-      const server = yield* serve((_, response) => {
-        response.writeHead(200, { "content-type": "application/octet-stream", "content-length": size })
-        const write = () => {
-          while (written < size) {
-            written += chunk.length
-            if (!response.write(chunk)) return void response.once("drain", write)
-          }
-          response.end()
-        }
-        write()
-      })
-      const client = yield* HttpClient.HttpClient
-      const response = yield* client.get(server.url)
+      const { response, written } = yield* getBackpressured(size, () => chunk)
       yield* sleep(300)
-      assert.isBelow(written, size / 2, "the server is held back")
+      assert.isBelow(written(), size / 2, "the server is held back")
       let received = 0
       let intact = true
       let writtenWhileSlow = 0
@@ -565,7 +579,7 @@ describe("Http.make, reading responses", () => {
           received += bytes.length
           // A slow reader, once it has a few MiB: the stream holds the server back too.
           const slow = before < 4 * 1024 * 1024 && received >= 4 * 1024 * 1024
-          return slow ? Effect.map(sleep(300), () => void (writtenWhileSlow = written)) : Effect.void
+          return slow ? Effect.map(sleep(300), () => void (writtenWhileSlow = written())) : Effect.void
         }))
       assert.strictEqual(received, size)
       assert.isTrue(intact, "every byte in its place")
@@ -593,35 +607,27 @@ describe("Http.make, reading responses", () => {
   it.scopedLive("interrupting execute while the server holds the response aborts the request", () =>
     Effect.gen(function*() {
       const arrived = yield* Deferred.make<void>()
-      const closed = yield* Deferred.make<void>()
-      const server = yield* serve((_, response) => {
-        Deferred.unsafeDone(arrived, Exit.void)
-        response.on("close", () => Deferred.unsafeDone(closed, Exit.void))
-      })
+      const server = yield* serveWatchingClose(() => Deferred.unsafeDone(arrived, Exit.void))
       const client = yield* HttpClient.HttpClient
       const fiber = yield* Effect.fork(client.get(server.url + "/held"))
       yield* Deferred.await(arrived)
       yield* Fiber.interrupt(fiber)
-      const seen = yield* Deferred.await(closed).pipe(Effect.timeoutOption("2 seconds"))
-      assert.isTrue(Option.isSome(seen), "the server saw the connection close")
+      assert.isTrue(yield* server.closed, "the server saw the connection close")
     }).pipe(Effect.provide(Http.layer)))
 
   it.scopedLive("interrupting a body read closes the connection", () =>
     Effect.gen(function*() {
-      const closed = yield* Deferred.make<void>()
       // Past the read-ahead, so that the response is handed over at its headers (a smaller declared body is waited for).
-      const server = yield* serve((_, response) => {
+      const server = yield* serveWatchingClose((_, response) => {
         response.writeHead(200, { "content-length": 2_000_000 })
         response.write(bytes(10))
-        response.on("close", () => Deferred.unsafeDone(closed, Exit.void))
       })
       const client = yield* HttpClient.HttpClient
       const response = yield* client.get(server.url)
       const reading = yield* Effect.fork(response.arrayBuffer)
       yield* sleep(20)
       yield* Fiber.interrupt(reading)
-      const seen = yield* Deferred.await(closed).pipe(Effect.timeoutOption("2 seconds"))
-      assert.isTrue(Option.isSome(seen), "the server saw the connection close")
+      assert.isTrue(yield* server.closed, "the server saw the connection close")
     }).pipe(Effect.provide(Http.layer)))
 
   it.scopedLive("a body of a declared length within the read-ahead comes with its response; a larger one does not", () =>
@@ -706,15 +712,14 @@ describe("Http.make, time limits (HttpDeadline)", () => {
 
   it.scopedLive("a request not answered within its limit fails with DeadlineExceeded, and the socket is closed", () =>
     Effect.gen(function*() {
-      const closed = yield* Deferred.make<void>()
-      const server = yield* serve((_, response) => response.on("close", () => Deferred.unsafeDone(closed, Exit.void)))
+      const server = yield* serveWatchingClose()
       const client = yield* HttpClient.HttpClient
       const started = Date.now()
       const error = yield* Effect.flip(client.execute(limited(server.url, 150)))
       assert.strictEqual(error._tag, "RequestError")
       assert.instanceOf(error.cause, HttpDeadline.DeadlineExceeded)
       assert.isAtLeast(Date.now() - started, 140)
-      assert.isTrue(Option.isSome(yield* Deferred.await(closed).pipe(Effect.timeoutOption("2 seconds"))))
+      assert.isTrue(yield* server.closed, "the socket is closed")
     }).pipe(Effect.provide(Http.layer)))
 
   it.scopedLive("a body that stops arriving fails its read with DeadlineExceeded; a whole one outlives the limit", () =>

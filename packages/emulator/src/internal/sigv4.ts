@@ -6,6 +6,7 @@
  * hash) and the signature compared in constant time.
  */
 import type { AwsCredentialIdentity } from "@effect-apigw/core/AwsCredentials"
+import { MAX_PRESIGN_EXPIRY } from "@effect-apigw/core/Input"
 import { formatAmzDate, payloadHash, SERVICE, type SignableRequest } from "@effect-apigw/core/SigV4"
 import * as Redacted from "effect/Redacted"
 import { createHash, createHmac, timingSafeEqual } from "node:crypto"
@@ -261,7 +262,7 @@ export const parsePresigned = (query: SignableRequest["query"]): Presigned | und
   const token = query === undefined ? undefined : own(query, "X-Amz-Security-Token")
   if (
     single(query, "X-Amz-Algorithm") !== "AWS4-HMAC-SHA256" || credential === null || time === undefined ||
-    expiresIn < 1 || expiresIn > 604800 || !SIGNED_HEADERS.test(signedHeaders) ||
+    expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRY || !SIGNED_HEADERS.test(signedHeaders) ||
     !/^[0-9a-f]{64}$/.test(signature) || Array.isArray(token)
   ) return undefined
   return {
