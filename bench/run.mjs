@@ -215,7 +215,11 @@ const main = async () => {
         ;(heap[program] ??= []).push(JSON.parse(line.slice(7)).heapUsedBytes / 2 ** 20)
       }
     }
-    log(`heap after GC, program done: effect ${median(heap.effect).toFixed(1)} MB, ours ${median(heap.ours).toFixed(1)} MB`)
+    log(
+      `heap after GC, program done: effect ${median(heap.effect).toFixed(1)} MB, ours ${
+        median(heap.ours).toFixed(1)
+      } MB`
+    )
     broadcastResult = await broadcast({ connections: settings.broadcastConnections, log }).catch((error) => ({
       error: error instanceof Error ? error.message : String(error)
     }))
@@ -396,10 +400,16 @@ export const render = (report) => {
         over(report.oursHeapMB, effect.heapMB),
         (x) => x <= 2
       ],
-      ["cold start (node_modules) ≤ 1.3× the Effect modules' program's", r(ours.coldModules, effect.coldModules), (x) =>
-        x <= 1.3],
-      ["bundle (gzip) − the Effect modules' program's ≤ 25 KB", over(ours.bundleGzipKB, effect.bundleGzipKB), (x) =>
-        x <= 25]
+      [
+        "cold start (node_modules) ≤ 1.3× the Effect modules' program's",
+        r(ours.coldModules, effect.coldModules),
+        (x) => x <= 1.3
+      ],
+      [
+        "bundle (gzip) − the Effect modules' program's ≤ 25 KB",
+        over(ours.bundleGzipKB, effect.bundleGzipKB),
+        (x) => x <= 25
+      ]
     )
     const b = report.broadcast
     if (b !== undefined && b.error === undefined) {

@@ -1,7 +1,7 @@
 import type { AwsCredentials } from "@effect-apigw/core"
 import { ApiGatewayManagementApi } from "@effect-apigw/core"
-import type { Errors } from "@effect-apigw/schema"
 import { Http } from "@effect-apigw/layers"
+import type { Errors } from "@effect-apigw/schema"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Layer } from "effect"
 

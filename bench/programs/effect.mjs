@@ -13,8 +13,10 @@ const client = HttpClient.makeWith(
   Effect.succeed
 )
 
-const program = Effect.flatMap(client.execute(HttpClientRequest.get("http://127.0.0.1/")), (response) =>
-  Effect.flatMap(response.json, Schema.decodeUnknown(Body)))
+const program = Effect.flatMap(
+  client.execute(HttpClientRequest.get("http://127.0.0.1/")),
+  (response) => Effect.flatMap(response.json, Schema.decodeUnknown(Body))
+)
 
 await Effect.runPromise(program)
 console.log("done")
