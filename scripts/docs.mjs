@@ -59,7 +59,7 @@ const resolveLink = (target) => {
   const findExport = (module, name) => module?.exports.find((e) => e.name === name)
   const own = findExport(here.module, target)
   if (own !== undefined) return href(here.pkg, here.module.page, own.slug)
-  for (const pkg of [here.pkg, ...packages.filter((p) => p !== here.pkg)]) {
+  for (const pkg of [here.pkg, ...packages.filter((p) => p !== here.pkg)].filter((p) => p !== undefined)) {
     const module = pkg.modules.find((m) => m.name === first)
     if (module === undefined) continue
     if (rest.length === 0) return href(pkg, module.page)

@@ -1,8 +1,8 @@
 /**
  * Time limits that an `HttpClient` enforces itself. The client bounds each attempt by its `requestTimeout`: with any
  * `HttpClient`, by running the attempt in a fiber of its own under a timer. An `HttpClient` that can bound its
- * requests directly (a timer on the socket) declares it with {@link HonouringClient}, provided beside it, and the
- * client then only gives each request its limit ({@link set}): no fiber, no timer of its own, no span (such a client
+ * requests directly (a timer on the socket) declares it with `HonouringClient`, provided beside it, and the
+ * client then only gives each request its limit (`set`): no fiber, no timer of its own, no span (such a client
  * makes none). `Http.layer` of `@effect-apigw/layers` does so.
  *
  * @since 0.1.0
@@ -46,9 +46,21 @@ export const get = (request: HttpClientRequest.HttpClientRequest): number | unde
  * @category errors
  */
 export class DeadlineExceeded extends Error {
+  /**
+   * The error code a socket timeout has.
+   *
+   * @since 0.1.0
+   */
   readonly code = "ETIMEDOUT"
-  constructor(readonly millis: number) {
+  /**
+   * The time limit that was exceeded, in milliseconds.
+   *
+   * @since 0.1.0
+   */
+  readonly millis: number
+  constructor(millis: number) {
     super(`no complete response within ${millis} ms`)
+    this.millis = millis
   }
 }
 
