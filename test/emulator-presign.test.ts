@@ -11,8 +11,7 @@ import { FixedClock } from "@effect-apigw/layers"
 import { assert, describe, it } from "@effect/vitest"
 import { buildQueryString } from "@smithy/core/protocols"
 import { Effect, Layer, Redacted } from "effect"
-import * as NodeHttp from "node:http"
-import { connectWithId, CREDENTIALS, ourClient, quietEmulator, TestError } from "../packages/emulator/test/utils.js"
+import { connectWithId, CREDENTIALS, ourClient, quietEmulator, raw } from "../packages/emulator/test/utils.js"
 import { sdkRequest, sdkSigner, unsignedCopy } from "./oracle.sdk.js"
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
@@ -217,29 +216,10 @@ const CASES: ReadonlyArray<Case> = [
 
 /** Sends the request the URL describes, with the method, body and headers given. */
 const send = (url: URL, method: string, body: string | undefined, headers: Record<string, string>) =>
-  Effect.async<{ status: number; body: string }, TestError>((resume) => {
-    const length = body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }
-    const req = NodeHttp.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: url.pathname + url.search,
-        headers: { ...length, ...headers },
-        agent: false
-      },
-      (res) => {
-        const chunks: Array<Buffer> = []
-        res.on("data", (c) => chunks.push(c))
-        res.on(
-          "end",
-          () => resume(Effect.succeed({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }))
-        )
-      }
-    )
-    req.on("error", (e) => resume(Effect.fail(new TestError({ message: e.message }))))
-    req.end(body)
-  })
+  raw(Number(url.port), method, url.pathname + url.search, {
+    ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+    ...headers
+  }, body)
 
 describe("presigned requests to the emulator", () => {
   for (const presigner of PRESIGNERS) {

@@ -10,11 +10,10 @@ import { SigV4 } from "@effect-apigw/core"
 import type { Event } from "@effect-apigw/emulator"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Redacted } from "effect"
-import * as NodeHttp from "node:http"
 import { presignRequest, signRequest } from "../../../test/sigv4-reference.js"
 import { HOSTILE } from "../../core/test/hostile.js"
 import { parseAuthorization } from "../src/internal/sigv4.js"
-import { connectWithId, CREDENTIALS, quietEmulator, TestError } from "./utils.js"
+import { connectWithId, CREDENTIALS, quietEmulator, raw } from "./utils.js"
 
 const prototypeSnapshot = () =>
   Object.getOwnPropertyNames(Object.prototype).map((name) => {
@@ -34,19 +33,7 @@ const headersArb = fc.uniqueArray(fc.tuple(headerName, fc.stringMatching(/^[!-~]
   selector: ([name]) => name.toLowerCase()
 })
 
-const get = (port: number, path: string, headers: Record<string, string>) =>
-  Effect.async<{ status: number; body: string }, TestError>((resume) => {
-    const req = NodeHttp.request({ host: "127.0.0.1", port, method: "GET", path, headers, agent: false }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (c) => chunks.push(c))
-      res.on(
-        "end",
-        () => resume(Effect.succeed({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }))
-      )
-    })
-    req.on("error", (e) => resume(Effect.fail(new TestError({ message: e.message }))))
-    req.end()
-  })
+const get = (port: number, path: string, headers: Record<string, string>) => raw(port, "GET", path, headers)
 
 const signing = {
   credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: Redacted.make(CREDENTIALS.secretAccessKey) },

@@ -174,7 +174,8 @@ const send = (
           hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
           port: url.port === "" ? undefined : Number(url.port),
           path: url.pathname + url.search,
-          headers: withBodyHeaders(headers, request.body),
+          // `HttpClientRequest.setBody` has put the body's content-type and content-length among them.
+          headers,
           agent: https ? agents.https : agents.http
         }
         try {
@@ -208,21 +209,6 @@ const send = (
       })
     })
   return upload === undefined ? exchange(undefined) : Effect.flatMap(upload, exchange)
-}
-
-const withBodyHeaders = (
-  headers: Readonly<Record<string, string>>,
-  body: HttpClientRequest.HttpClientRequest["body"]
-): Record<string, string> => {
-  if (body._tag === "Empty" || (headers["content-type"] !== undefined && headers["content-length"] !== undefined)) {
-    return headers as Record<string, string>
-  }
-  const out: Record<string, string> = { ...headers }
-  if (out["content-type"] === undefined && body.contentType !== undefined) out["content-type"] = body.contentType
-  if (out["content-length"] === undefined && body.contentLength !== undefined) {
-    out["content-length"] = String(body.contentLength)
-  }
-  return out
 }
 
 /**
