@@ -10,7 +10,7 @@ import {
   type CredentialsError,
   type ForbiddenException,
   type GoneException,
-  InvalidInputError,
+  type InvalidInputError,
   type LimitExceededException,
   OperationNotPageableError,
   type PayloadTooLargeException,
@@ -179,7 +179,7 @@ export type BroadcastError = InvalidInputError | PayloadTooLargeException | Broa
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_BROADCAST_CONCURRENCY = 32
+export const DEFAULT_BROADCAST_CONCURRENCY = InternalBroadcast.DEFAULT_CONCURRENCY
 
 /**
  * The most posts a broadcast may have in flight: a larger `concurrency` is an `InvalidInputError`.
@@ -187,7 +187,7 @@ export const DEFAULT_BROADCAST_CONCURRENCY = 32
  * @since 0.1.0
  * @category constants
  */
-export const MAX_BROADCAST_CONCURRENCY = 10_000
+export const MAX_BROADCAST_CONCURRENCY = InternalBroadcast.MAX_CONCURRENCY
 
 /**
  * The client.
@@ -300,8 +300,6 @@ export const DEFAULT_REQUEST_TIMEOUT: Duration.Duration = InternalOptions.DEFAUL
 /** The largest response body read; a larger one is an `UnexpectedResponseError`. */
 const MAX_RESPONSE_BYTES = 64 * 1024
 
-const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
-
 /**
  * Builds `broadcast` and `broadcastStream` on a function that, given the encoded body once per broadcast, posts it
  * to one connection; for other implementations of the service, such as test fakes, so that they broadcast exactly as
@@ -315,64 +313,35 @@ export const makeBroadcast = (
   post: (body: Uint8Array) => (connectionId: string) => Effect.Effect<unknown, PostToConnectionError>,
   maxPayloadBytes: number | false = MAX_PAYLOAD_BYTES
 ): Pick<ApiGatewayManagementApiService, "broadcast" | "broadcastStream"> => {
-  const check = (input: BroadcastRequest<any, any, any, any>): InvalidInputError | undefined => {
-    if (typeof input !== "object" || input === null) {
-      return invalid("input", `expected an object with ConnectionIds and Data, got ${Input.describeType(input)}`)
-    }
-    const concurrency: unknown = input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY
-    if (
-      typeof concurrency !== "number" || !Number.isInteger(concurrency) || concurrency < 1 ||
-      concurrency > MAX_BROADCAST_CONCURRENCY
-    ) {
-      return invalid(
-        "concurrency",
-        `${Input.describeValue(concurrency)} is not a whole number from 1 to ${MAX_BROADCAST_CONCURRENCY}`
-      )
-    }
-    const ids: unknown = input.ConnectionIds
-    if (ids === null || typeof ids !== "object" || !(Symbol.iterator in ids || Stream.StreamTypeId in ids)) {
-      return invalid(
-        "ConnectionIds",
-        `expected an iterable or a Stream of connection ids, got ${Input.describeType(ids)}`
-      )
-    }
-    if (input.onGone !== undefined && typeof input.onGone !== "function") {
-      return invalid("onGone", `expected a function returning an Effect, got ${Input.describeType(input.onGone)}`)
-    }
-    return undefined
-  }
   const broadcastStream = <IE = never, IR = never, GE = never, GR = never>(
     input: BroadcastRequest<IE, IR, GE, GR>
   ): Stream.Stream<BroadcastOutcome, BroadcastError | IE | GE, IR | GR> => {
-    const checked = check(input)
-    if (checked !== undefined) return Stream.fail(checked)
-    return Stream.unwrap(Effect.map(Input.data(input.Data, maxPayloadBytes), (body) =>
-      InternalBroadcast.stream(
-        input.ConnectionIds,
-        input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY,
-        post(body),
-        input.onGone
-      )))
+    const checked = InternalBroadcast.check(input)
+    if (Either.isLeft(checked)) return Stream.fail(checked.left)
+    return Stream.unwrap(
+      Effect.map(
+        Input.data(input.Data, maxPayloadBytes),
+        (body) => InternalBroadcast.stream({ ...checked.right, post: post(body) })
+      )
+    )
   }
   const broadcast = <IE = never, IR = never, GE = never, GR = never>(
     input: BroadcastRequest<IE, IR, GE, GR>
   ): Effect.Effect<BroadcastResult, BroadcastError | IE | GE, IR | GR> => {
-    const checked = check(input)
-    if (checked !== undefined) return Effect.fail(checked)
+    const checked = InternalBroadcast.check(input)
+    if (Either.isLeft(checked)) return Effect.fail(checked.left)
     return Effect.flatMap(Input.data(input.Data, maxPayloadBytes), (body) => {
       const result: BroadcastResult = { delivered: [], gone: [], failed: [] }
-      return InternalBroadcast.run(
-        input.ConnectionIds,
-        input.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY,
-        post(body),
-        input.onGone,
-        (outcome) => {
+      return InternalBroadcast.run({
+        ...checked.right,
+        post: post(body),
+        emit: (outcome) => {
           if (outcome._tag === "Delivered") result.delivered.push(outcome.ConnectionId)
           else if (outcome._tag === "Gone") result.gone.push(outcome.ConnectionId)
           else result.failed.push({ ConnectionId: outcome.ConnectionId, error: outcome.error })
           return Effect.void
         }
-      ).pipe(Effect.as(result))
+      }).pipe(Effect.as(result))
     })
   }
   return { broadcast, broadcastStream }

@@ -3,12 +3,15 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
+import type { BroadcastRequest } from "../ApiGatewayManagementApi.js"
+import * as Input from "../Input.js"
 import { classify, isRetryable, MAX_DELAY, THROTTLING_BASE_DELAY } from "./retry.js"
 
 /** How one id fared. */
@@ -17,6 +20,10 @@ export type Outcome<E> =
   | { readonly _tag: "Gone"; readonly ConnectionId: string }
   | { readonly _tag: "Failed"; readonly ConnectionId: string; readonly error: E }
 
+/** Posts in flight at most, unless the request says otherwise (`DEFAULT_BROADCAST_CONCURRENCY` of the client). */
+export const DEFAULT_CONCURRENCY = 32
+/** The most posts in flight a request may ask for (`MAX_BROADCAST_CONCURRENCY` of the client). */
+export const MAX_CONCURRENCY = 10_000
 /** Consecutive endpoint-level failures (no delivery and no Gone in between) that stop a broadcast. */
 export const ABORT_AFTER = 5
 /** How often one id is tried again after throttling before it is reported failed. */
@@ -33,6 +40,52 @@ export const CONNECTION_RETRY_DELAY = 100
 const RECENT = 16
 
 type PostError = { readonly _tag: string }
+
+/** What a checked request broadcasts to: the ids, the posts in flight at most, and what to run for each Gone id. */
+export interface Targets<IE, IR, GE, GR> {
+  readonly ids: Iterable<string> | Stream.Stream<string, IE, IR>
+  readonly concurrency: number
+  readonly onGone: ((connectionId: string) => Effect.Effect<unknown, GE, GR>) | undefined
+}
+
+const invalid = (field: string, description: string) => new InvalidInputError({ field, description })
+
+/**
+ * Checks a request, all but its `Data` (which `Input.data` checks as it encodes it): what it broadcasts to, with the
+ * default concurrency filled in, or the `InvalidInputError` of the first field that is wrong. The ids themselves are
+ * checked as they are read, one post at a time.
+ */
+export const check = <IE, IR, GE, GR>(
+  input: BroadcastRequest<IE, IR, GE, GR>
+): Either.Either<Targets<IE, IR, GE, GR>, InvalidInputError> => {
+  if (typeof input !== "object" || input === null) {
+    return Either.left(
+      invalid("input", `expected an object with ConnectionIds and Data, got ${Input.describeType(input)}`)
+    )
+  }
+  const concurrency: unknown = input.concurrency ?? DEFAULT_CONCURRENCY
+  if (
+    typeof concurrency !== "number" || !Number.isInteger(concurrency) || concurrency < 1 ||
+    concurrency > MAX_CONCURRENCY
+  ) {
+    return Either.left(
+      invalid("concurrency", `${Input.describeValue(concurrency)} is not a whole number from 1 to ${MAX_CONCURRENCY}`)
+    )
+  }
+  const ids = input.ConnectionIds
+  if (ids === null || typeof ids !== "object" || !(Symbol.iterator in ids || Stream.StreamTypeId in ids)) {
+    return Either.left(
+      invalid("ConnectionIds", `expected an iterable or a Stream of connection ids, got ${Input.describeType(ids)}`)
+    )
+  }
+  const onGone = input.onGone
+  if (onGone !== undefined && typeof onGone !== "function") {
+    return Either.left(
+      invalid("onGone", `expected a function returning an Effect, got ${Input.describeType(onGone)}`)
+    )
+  }
+  return Either.right({ ids, concurrency, onGone })
+}
 
 /** The end of the ids. */
 const END: unique symbol = Symbol("END")
@@ -132,15 +185,16 @@ interface Deferred {
  * itself is unusable stop the whole broadcast after `ABORT_AFTER` in a row. (`Stream.mapEffect` with concurrency
  * costs about 100-300 µs an element; these workers a few.)
  */
-export const run = <E extends PostError, IE, IR, GE, GR, EE, ER>(
-  ids: Iterable<unknown> | Stream.Stream<unknown, IE, IR>,
-  concurrency: number,
-  post: (connectionId: string) => Effect.Effect<unknown, E>,
-  onGone: ((connectionId: string) => Effect.Effect<unknown, GE, GR>) | undefined,
-  emit: (outcome: Outcome<E>) => Effect.Effect<void, EE, ER>
-): Effect.Effect<void, IE | GE | EE | InvalidInputError | BroadcastAbortedError, IR | GR | ER> =>
+export const run = <E extends PostError, IE, IR, GE, GR, EE, ER>(options: {
+  readonly ids: Iterable<unknown> | Stream.Stream<unknown, IE, IR>
+  readonly concurrency: number
+  readonly post: (connectionId: string) => Effect.Effect<unknown, E>
+  readonly onGone?: ((connectionId: string) => Effect.Effect<unknown, GE, GR>) | undefined
+  readonly emit: (outcome: Outcome<E>) => Effect.Effect<void, EE, ER>
+}): Effect.Effect<void, IE | GE | EE | InvalidInputError | BroadcastAbortedError, IR | GR | ER> =>
   Effect.scoped(Effect.gen(function*() {
-    const next = yield* source(ids)
+    const { concurrency, emit, onGone, post } = options
+    const next = yield* source(options.ids)
     let exhausted = false
     let delivered = 0
     let gone = 0
@@ -336,18 +390,20 @@ const runOnGone = <GE, GR>(
   })
 
 /** The outcomes of {@link run} as a stream, with back-pressure: workers wait while the consumer is behind. */
-export const stream = <E extends PostError, IE, IR, GE, GR>(
-  ids: Iterable<string> | Stream.Stream<string, IE, IR>,
-  concurrency: number,
-  post: (connectionId: string) => Effect.Effect<unknown, E>,
-  onGone: ((connectionId: string) => Effect.Effect<unknown, GE, GR>) | undefined
-): Stream.Stream<Outcome<E>, IE | GE | InvalidInputError | BroadcastAbortedError, IR | GR> =>
+export const stream = <E extends PostError, IE, IR, GE, GR>(options: {
+  readonly ids: Iterable<string> | Stream.Stream<string, IE, IR>
+  readonly concurrency: number
+  readonly post: (connectionId: string) => Effect.Effect<unknown, E>
+  readonly onGone?: ((connectionId: string) => Effect.Effect<unknown, GE, GR>) | undefined
+}): Stream.Stream<Outcome<E>, IE | GE | InvalidInputError | BroadcastAbortedError, IR | GR> =>
   Stream.unwrapScoped(Effect.gen(function*() {
     const queue = yield* Effect.acquireRelease(
-      Queue.bounded<Take.Take<Outcome<E>, IE | GE | InvalidInputError | BroadcastAbortedError>>(concurrency * 2),
+      Queue.bounded<Take.Take<Outcome<E>, IE | GE | InvalidInputError | BroadcastAbortedError>>(
+        options.concurrency * 2
+      ),
       Queue.shutdown
     )
-    yield* run(ids, concurrency, post, onGone, (outcome) => Queue.offer(queue, Take.of(outcome))).pipe(
+    yield* run({ ...options, emit: (outcome) => Queue.offer(queue, Take.of(outcome)) }).pipe(
       Effect.matchCauseEffect({
         onFailure: (cause) => Queue.offer(queue, Take.failCause(cause)),
         onSuccess: () => Queue.offer(queue, Take.end)
