@@ -15,47 +15,32 @@ import type * as Effect from "effect/Effect"
  * @since 0.1.0
  * @category models
  */
-export type EventType = "CONNECT" | "DISCONNECT" | "MESSAGE"
+export type EventType = Lambda.EventType
 
 /**
- * The `requestContext` of a WebSocket event, as API Gateway sends it to a Lambda proxy integration.
+ * The `requestContext` of a WebSocket event, as API Gateway sends it to a Lambda proxy integration: core's
+ * `Lambda.RequestContext`, with the fields the emulator always sets made required.
  *
  * @since 0.1.0
  * @category models
  */
 export interface RequestContext extends Lambda.RequestContext {
-  readonly routeKey: string
-  readonly eventType: EventType
-  readonly messageId?: string | undefined
   readonly extendedRequestId: string
-  /** `09/Feb/2024:12:00:00 +0000`. */
   readonly requestTime: string
   readonly messageDirection: "IN"
-  readonly stage: string
-  /** Epoch milliseconds. */
-  readonly connectedAt: number
-  /** Epoch milliseconds. */
   readonly requestTimeEpoch: number
-  readonly identity: {
-    readonly sourceIp: string
-    readonly userAgent?: string | undefined
-  }
-  readonly requestId: string
+  /** The client's address, and its `User-Agent` when it sent one. */
+  readonly identity: Pick<Lambda.RequestContext["identity"], "sourceIp" | "userAgent">
   /**
    * The API's host, e.g. `127.0.0.1:3001` (on AWS `abc123.execute-api.us-east-1.amazonaws.com`): the emulator's own
    * address, never the `Host` header a client sent, so that a handler's management calls cannot be sent elsewhere.
    */
   readonly domainName: string
-  readonly connectionId: string
-  readonly apiId: string
-  /** On `$disconnect`: the WebSocket close code. */
-  readonly disconnectStatusCode?: number | undefined
-  /** On `$disconnect`: why the connection closed. */
-  readonly disconnectReason?: string | undefined
 }
 
 /**
- * The event a route handler receives: `headers` and `queryStringParameters` on `$connect`, `body` on messages.
+ * The event a route handler receives: core's `Lambda.WebSocketEvent`, with `headers` and `queryStringParameters` on
+ * `$connect` (no `undefined` or `null` values), `body` on messages.
  *
  * @since 0.1.0
  * @category models
@@ -66,9 +51,7 @@ export interface WebSocketEvent extends Lambda.WebSocketEvent {
   readonly multiValueHeaders?: Record<string, ReadonlyArray<string>> | undefined
   readonly queryStringParameters?: Record<string, string> | undefined
   readonly multiValueQueryStringParameters?: Record<string, ReadonlyArray<string>> | undefined
-  /** The message: text as is, binary frames base64-encoded (with `isBase64Encoded: true`). */
   readonly body?: string | undefined
-  readonly isBase64Encoded: boolean
 }
 
 /**

@@ -458,118 +458,130 @@ export const make = (
     const updateConnection = (connectionId: string, f: (record: ConnectionRecord) => ConnectionRecord) =>
       Ref.update(state, (s) => ({ ...s, connections: HashMap.modify(s.connections, connectionId, f) }))
 
-    /**
-     * One request: takes a request id, applies the first scripted failure that matches, else runs `f` on the
-     * connection (or answers Gone for a connection that is not open), and records the call; all in one atomic step.
-     */
-    const request = <A>(
-      operation: RequestOperation,
-      input: unknown,
-      connectionId: string,
-      fromBroadcast: boolean,
-      f: (
-        record: ConnectionRecord,
-        metadata: (status: number) => ResponseMetadata
-      ) => readonly [A, ConnectionRecord | undefined]
-    ) =>
-      Ref.modify(state, (s): readonly [Either.Either<A, ApiGatewayManagementApi.PostToConnectionError>, State] => {
-        const n = s.requests + 1
-        let scripts = s.scripts
-        let outcome: Either.Either<A, ApiGatewayManagementApi.PostToConnectionError>
-        let connections = s.connections
-        const at = scripts.findIndex((script) =>
-          script.operations.includes(operation) &&
-          (script.connectionId === undefined || script.connectionId === connectionId) &&
-          (operation === "PostToConnection" || !isPayloadTooLarge(script.failure))
-        )
-        if (at !== -1) {
-          const script = scripts[at]
-          outcome = Either.left(errorOf(script.failure, n))
-          scripts = script.remaining <= 1 ?
-            [...scripts.slice(0, at), ...scripts.slice(at + 1)] :
-            [...scripts.slice(0, at), { ...script, remaining: script.remaining - 1 }, ...scripts.slice(at + 1)]
-        } else {
-          const current = HashMap.get(s.connections, connectionId)
-          if (Option.isNone(current) || current.value.status !== "open") {
-            outcome = Either.left(errorOf("gone", n))
-          } else {
-            const [output, updated] = f(current.value, (status) => metadata(status, n))
-            outcome = Either.right(output)
-            if (updated !== undefined) connections = HashMap.set(connections, connectionId, updated)
-          }
-        }
-        const call: Call = { operation, input, ConnectionId: connectionId, fromBroadcast, outcome }
-        return [outcome, { ...s, requests: n, scripts, connections, calls: Chunk.append(s.calls, call) }]
-      }).pipe(Effect.flatMap((outcome) => outcome))
+    const noCheck = () => Effect.void
 
-    const rejected = <E extends ApiGatewayManagementApi.PostToConnectionError>(
+    /** Fails the call with `error`, recorded: a call the client's own checks refuse, before it takes a request id. */
+    const rejected = (
       operation: Operation,
       input: unknown,
+      connectionId: unknown,
       fromBroadcast: boolean
     ) =>
-    (error: E) =>
+    <E extends ApiGatewayManagementApi.PostToConnectionError>(error: E) =>
       Effect.zipRight(
         record({
           operation,
           input,
-          ConnectionId: typeof (input as any)?.ConnectionId === "string" ? (input as any).ConnectionId : undefined,
+          ConnectionId: typeof connectionId === "string" ? connectionId : undefined,
           fromBroadcast,
           outcome: Either.left(error)
         }),
         Effect.fail(error)
       )
 
+    /**
+     * One request on the connection `input.ConnectionId`. First the client's checks, of the connection id then `check`
+     * (run once the id passed): an input they refuse is `rejected`. Then, in one atomic step: takes a request id,
+     * applies the first scripted failure that matches, else runs `f` on the connection with what `check` returned (or
+     * answers Gone for a connection that is not open), and records the call.
+     */
+    const request = <A, B = void>(
+      { check = noCheck as () => Effect.Effect<B>, f, fromBroadcast = false, input, operation }: {
+        readonly operation: RequestOperation
+        readonly input: { readonly ConnectionId: string }
+        readonly fromBroadcast?: boolean | undefined
+        readonly check?: (() => Effect.Effect<B, InvalidInputError | PayloadTooLargeException>) | undefined
+        readonly f: (
+          record: ConnectionRecord,
+          metadata: (status: number) => ResponseMetadata,
+          checked: B
+        ) => readonly [A, ConnectionRecord | undefined]
+      }
+    ): Effect.Effect<A, ApiGatewayManagementApi.PostToConnectionError> => {
+      const id: unknown = input?.ConnectionId
+      const reject = rejected(operation, input, id, fromBroadcast)
+      const checks = Either.match(checkConnectionId(id), {
+        onLeft: reject,
+        onRight: () => Effect.catchAll(check(), reject)
+      })
+      const connectionId = id as string
+      return Effect.gen(function*() {
+        const checked = yield* checks
+        const answer = yield* Ref.modify(state, (s) => {
+          const n = s.requests + 1
+          let scripts = s.scripts
+          let outcome: Either.Either<A, ApiGatewayManagementApi.PostToConnectionError>
+          let connections = s.connections
+          const at = scripts.findIndex((script) =>
+            script.operations.includes(operation) &&
+            (script.connectionId === undefined || script.connectionId === connectionId) &&
+            (operation === "PostToConnection" || !isPayloadTooLarge(script.failure))
+          )
+          if (at !== -1) {
+            const script = scripts[at]
+            outcome = Either.left(errorOf(script.failure, n))
+            scripts = script.remaining <= 1 ?
+              [...scripts.slice(0, at), ...scripts.slice(at + 1)] :
+              [...scripts.slice(0, at), { ...script, remaining: script.remaining - 1 }, ...scripts.slice(at + 1)]
+          } else {
+            const current = HashMap.get(s.connections, connectionId)
+            if (Option.isNone(current) || current.value.status !== "open") {
+              outcome = Either.left(errorOf("gone", n))
+            } else {
+              const meta = (status: number) => metadata(status, n)
+              const [output, updated] = f(current.value, meta, checked)
+              outcome = Either.right(output)
+              if (updated !== undefined) connections = HashMap.set(connections, connectionId, updated)
+            }
+          }
+          const call: Call = { operation, input, ConnectionId: connectionId, fromBroadcast, outcome }
+          return [outcome, { ...s, requests: n, scripts, connections, calls: Chunk.append(s.calls, call) }]
+        })
+        return yield* answer
+      })
+    }
+
     const post = (
       input: PostToConnectionRequest,
       fromBroadcast: boolean
     ): Effect.Effect<PostToConnectionOutput, ApiGatewayManagementApi.PostToConnectionError> =>
-      Either.match(checkConnectionId(input?.ConnectionId), {
-        onLeft: rejected("PostToConnection", input, fromBroadcast),
-        onRight: () =>
-          checkData(input.Data, maxPayloadBytes).pipe(
-            Effect.catchAll(rejected("PostToConnection", input, fromBroadcast)),
-            Effect.zip(Clock.currentTimeMillis),
-            Effect.flatMap(([data, now]) =>
-              request("PostToConnection", input, input.ConnectionId, fromBroadcast, (current, meta) => {
-                const message: ReceivedMessage = { data, text: decoder.decode(data), receivedAt: new Date(now) }
-                return [{ $metadata: meta(200) }, { ...current, messages: Chunk.append(current.messages, message) }]
-              })
-            )
-          )
+      request({
+        operation: "PostToConnection",
+        input,
+        fromBroadcast,
+        check: () => Effect.zip(checkData(input.Data, maxPayloadBytes), Clock.currentTimeMillis),
+        f: (current, meta, [data, now]) => {
+          const message: ReceivedMessage = { data, text: decoder.decode(data), receivedAt: new Date(now) }
+          return [{ $metadata: meta(200) }, { ...current, messages: Chunk.append(current.messages, message) }]
+        }
       })
 
     const getConnection = (
       input: GetConnectionRequest
     ): Effect.Effect<GetConnectionOutput, ApiGatewayManagementApi.GetConnectionError> =>
-      Either.match(checkConnectionId(input?.ConnectionId), {
-        onLeft: rejected("GetConnection", input, false),
-        onRight: () =>
-          request("GetConnection", input, input.ConnectionId, false, (current, meta) => {
-            const output: GetConnectionOutput = {
-              ConnectedAt: new Date(current.connectedAt),
-              LastActiveAt: new Date(current.lastActiveAt),
-              Identity: current.userAgent === undefined ?
-                { SourceIp: current.sourceIp } :
-                { SourceIp: current.sourceIp, UserAgent: current.userAgent },
-              $metadata: meta(200)
-            }
-            return [output, undefined]
-          })
+      request({
+        operation: "GetConnection",
+        input,
+        f: (current, meta) => {
+          const output: GetConnectionOutput = {
+            ConnectedAt: new Date(current.connectedAt),
+            LastActiveAt: new Date(current.lastActiveAt),
+            Identity: current.userAgent === undefined ?
+              { SourceIp: current.sourceIp } :
+              { SourceIp: current.sourceIp, UserAgent: current.userAgent },
+            $metadata: meta(200)
+          }
+          return [output, undefined]
+        }
       }) as Effect.Effect<GetConnectionOutput, ApiGatewayManagementApi.GetConnectionError>
 
     const deleteConnection = (
       input: DeleteConnectionRequest
     ): Effect.Effect<DeleteConnectionOutput, ApiGatewayManagementApi.DeleteConnectionError> =>
-      Either.match(checkConnectionId(input?.ConnectionId), {
-        onLeft: rejected("DeleteConnection", input, false),
-        onRight: () =>
-          request(
-            "DeleteConnection",
-            input,
-            input.ConnectionId,
-            false,
-            (current, meta) => [{ $metadata: meta(204) }, { ...current, status: "deleted" }]
-          )
+      request({
+        operation: "DeleteConnection",
+        input,
+        f: (current, meta) => [{ $metadata: meta(204) }, { ...current, status: "deleted" }]
       }) as Effect.Effect<DeleteConnectionOutput, ApiGatewayManagementApi.DeleteConnectionError>
 
     const { broadcast, broadcastStream } = ApiGatewayManagementApi.makeBroadcast(
@@ -580,17 +592,7 @@ export const make = (
     const generatePresignedUrl = (
       input: ApiGatewayManagementApi.GeneratePresignedUrlRequest
     ): Effect.Effect<string, ApiGatewayManagementApi.GeneratePresignedUrlError> => {
-      const recordAndFail = (error: InvalidInputError | PayloadTooLargeException) =>
-        Effect.zipRight(
-          record({
-            operation: "GeneratePresignedUrl",
-            input,
-            ConnectionId: typeof input?.Params?.ConnectionId === "string" ? input.Params.ConnectionId : undefined,
-            fromBroadcast: false,
-            outcome: Either.left(error)
-          }),
-          Effect.fail(error)
-        )
+      const recordAndFail = rejected("GeneratePresignedUrl", input, input?.Params?.ConnectionId, false)
       return Either.match(Input.presignTarget(input), {
         onLeft: recordAndFail,
         onRight: ({ clientMethod, expiresIn, segment }) =>
