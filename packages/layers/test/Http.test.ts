@@ -7,6 +7,7 @@ import * as NodeHttp from "node:http"
 import * as NodeHttps from "node:https"
 import * as Net from "node:net"
 import type { AddressInfo } from "node:net"
+import { bytes, indexed } from "./bodies.js"
 
 /** A request as the server received it, body and all. */
 interface Received {
@@ -103,20 +104,6 @@ const serveRaw = (response: string) =>
 
 /** A header looked up by a name only known at run time, as a program does. */
 const lookup = (headers: Headers.Headers, name: string): string | undefined => headers[name]
-
-/** Bytes `from`, `from + 1`, ... (mod 256): any lost, duplicated or reordered byte shows. */
-const bytes = (length: number, from = 0) => {
-  const out = new Uint8Array(length)
-  for (let i = 0; i < length; i++) out[i] = (from + i) & 0xff
-  return out
-}
-
-/** A body whose every 4 bytes are their own index: a misplaced chunk anywhere in megabytes shows. */
-const indexed = (length: number) => {
-  const out = Buffer.alloc(length)
-  for (let i = 0; i + 4 <= length; i += 4) out.writeUInt32BE(i / 4, i)
-  return out
-}
 
 /**
  * GETs a `size`-byte body from a server that writes it `piece(offset)` after piece while its socket takes them,
