@@ -41,6 +41,12 @@ export * as Input from "./Input.js"
  */
 export * as Lambda from "./Lambda.js"
 /**
+ * Reading a response body with a size limit.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseBody from "./ResponseBody.js"
+/**
  * AWS Signature Version 4 signing and presigning for `execute-api`.
  *
  * @since 0.1.0

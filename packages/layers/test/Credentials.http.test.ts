@@ -1,5 +1,5 @@
 import { AwsCredentials } from "@effect-apigw/core"
-import { Credentials } from "@effect-apigw/layers"
+import { Credentials, Http } from "@effect-apigw/layers"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
@@ -22,7 +22,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { allowedFullUri } from "../src/internal/credentialsHttp.js"
+import { allowedFullUri, maxBodyBytes } from "../src/internal/credentialsHttp.js"
 
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
 const TOKEN = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"
@@ -437,6 +437,162 @@ describe("Credentials IMDS", () => {
     }).pipe(Effect.provide(FetchHttpClient.layer)))
 })
 
+/** What an oversized answer's server sent: body bytes written, and whether the client dropped the connection. */
+interface Sent {
+  bytes: number
+  closed: boolean
+}
+
+/**
+ * Answers 200 with a declared `content-length` of 1 GiB, but sends only its first KiB and holds the rest back: a
+ * client that waited for the body would hang.
+ */
+const declaredHuge = (sent: Sent): Handler => (_, response) => {
+  response.on("close", () => {
+    sent.closed = true
+  })
+  response.writeHead(200, { "content-type": "application/json", "content-length": String(2 ** 30) })
+  sent.bytes += 1024
+  response.write(Buffer.alloc(1024, 32))
+}
+
+/** Answers 200 chunked (no `content-length`), streaming `text` over and over, never ending, until the client leaves. */
+const endlessBody = (sent: Sent, text = " "): Handler => (_, response) => {
+  const chunk = Buffer.from(text.repeat(Math.ceil(16 * 1024 / text.length)))
+  response.on("close", () => {
+    sent.closed = true
+  })
+  response.writeHead(200, { "content-type": "application/json" })
+  const pump = () => {
+    while (!sent.closed && !response.destroyed) {
+      sent.bytes += chunk.length
+      if (!response.write(chunk)) return void response.once("drain", pump)
+    }
+  }
+  pump()
+}
+
+/** Waits (in real time, up to 2 s) until the server saw the client drop the connection. */
+const dropped = (sent: Sent) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 200 && !sent.closed; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    return sent.closed
+  })
+
+/** A credentials answer padded with spaces to exactly `size` bytes. */
+const paddedCredentials = (size: number, extra: Record<string, unknown> = {}) => {
+  const body = credentialsBody(extra)
+  return body + " ".repeat(size - body.length)
+}
+
+const clients = [["FetchHttpClient", FetchHttpClient.layer], ["Http.layer", Http.layer]] as const
+
+describe.each(clients)("Credentials refuse a response body over 64 KiB, through %s", (_, clientLayer) => {
+  const container = (url: string) =>
+    elapsed(
+      Credentials.fromContainer({ baseUrl: url, maxAttempts: 3 }).pipe(
+        withEnv({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/creds" })
+      )
+    )
+
+  it("the limit is 64 KiB", () => {
+    assert.strictEqual(maxBodyBytes, 65536)
+  })
+
+  it.scopedLive("container: a declared content-length over the limit fails at once, without retries", () =>
+    Effect.gen(function*() {
+      const sent: Sent = { bytes: 0, closed: false }
+      const target = yield* server(declaredHuge(sent))
+      const { exit, millis } = yield* container(target.url)
+      const error = failureOf(exit)
+      assert.strictEqual(error._tag, "CredentialsError")
+      assert.strictEqual(error.message, `container: the response body from ${target.url} exceeds 65536 bytes`)
+      assert.deepStrictEqual(error.sources, ["container"])
+      assert.strictEqual(target.requests.length, 1)
+      assert.strictEqual(sent.bytes, 1024)
+      assert.isBelow(millis, 900)
+    }).pipe(Effect.provide(clientLayer)))
+
+  it.scopedLive("container: an endless chunked body fails once past the limit, and the connection is dropped", () =>
+    Effect.gen(function*() {
+      const sent: Sent = { bytes: 0, closed: false }
+      const target = yield* server(endlessBody(sent, credentialsBody()))
+      const { exit, millis } = yield* container(target.url)
+      const error = failureOf(exit)
+      assert.strictEqual(error._tag, "CredentialsError")
+      assert.strictEqual(error.message, `container: the response body from ${target.url} exceeds 65536 bytes`)
+      assert.strictEqual(target.requests.length, 1)
+      assert.isBelow(millis, 900)
+      assert.isTrue(yield* dropped(sent), "the client dropped the connection")
+      // what was written is what the socket buffers took, nowhere near an unbounded body
+      assert.isBelow(sent.bytes, 16 * 1024 * 1024)
+    }).pipe(Effect.provide(clientLayer)))
+
+  it.scopedLive("container: one byte over the limit fails; exactly the limit still works", () =>
+    Effect.gen(function*() {
+      const over = yield* server((_, response) => reply(response, 200, paddedCredentials(65537)))
+      const { exit } = yield* container(over.url)
+      assert.strictEqual(failureOf(exit).message, `container: the response body from ${over.url} exceeds 65536 bytes`)
+      assert.strictEqual(over.requests.length, 1)
+
+      const exact = yield* server((_, response) => {
+        // chunked, so that the bytes are counted as they arrive
+        response.writeHead(200, { "content-type": "application/json" })
+        const body = paddedCredentials(65536)
+        response.write(body.slice(0, 40000))
+        response.end(body.slice(40000))
+      })
+      const ok = yield* container(exact.url)
+      assert.isTrue(Exit.isSuccess(ok.exit))
+      if (Exit.isSuccess(ok.exit)) assert.strictEqual(ok.exit.value.accessKeyId, "AKIDHTTP")
+    }).pipe(Effect.provide(clientLayer)))
+
+  it.scopedLive("imds: an oversized token, role list or credentials answer fails at once, without retries", () =>
+    Effect.gen(function*() {
+      const cases = [
+        ["token, declared", (sent: Sent) => ({ token: declaredHuge(sent) })],
+        ["token, endless", (sent: Sent) => ({ token: endlessBody(sent, IMDS_TOKEN) })],
+        ["roles, declared", (sent: Sent) => ({ roles: declaredHuge(sent) })],
+        ["roles, endless", (sent: Sent) => ({ roles: endlessBody(sent, "my-role\n") })],
+        ["credentials, declared", (sent: Sent) => ({ credentials: declaredHuge(sent) })],
+        ["credentials, endless", (sent: Sent) => ({ credentials: endlessBody(sent, credentialsBody()) })]
+      ] as const
+      for (const [label, overrides] of cases) {
+        const sent: Sent = { bytes: 0, closed: false }
+        const { requests, url } = yield* imds(overrides(sent))
+        const { exit, millis } = yield* elapsed(Credentials.fromImds({ endpoint: url }).pipe(withEnv({})))
+        const error = failureOf(exit)
+        assert.strictEqual(error._tag, "CredentialsError", label)
+        assert.strictEqual(error.message, `imds: the response body from ${url} exceeds 65536 bytes`, label)
+        assert.deepStrictEqual(error.sources, ["imds"], label)
+        // the token request is the first, then the roles, then the credentials: none is sent twice
+        const expected = label.startsWith("token") ? 1 : label.startsWith("roles") ? 2 : 3
+        assert.strictEqual(requests.length, expected, label)
+        assert.isBelow(millis, 900, label)
+        if (label.endsWith("endless")) {
+          assert.isTrue(yield* dropped(sent), `${label}: the client dropped the connection`)
+          assert.isBelow(sent.bytes, 16 * 1024 * 1024, label)
+        }
+      }
+    }).pipe(Effect.provide(clientLayer)))
+
+  it.scopedLive("imds: a normal answer, streamed in pieces, still works", () =>
+    Effect.gen(function*() {
+      const { requests, url } = yield* imds({
+        credentials: (_, response) => {
+          response.writeHead(200, { "content-type": "application/json" })
+          const body = credentialsBody({ Code: "Success" })
+          response.write(body.slice(0, 10))
+          setTimeout(() => response.end(body.slice(10)), 10)
+        }
+      })
+      const identity = yield* Credentials.fromImds({ endpoint: url }).pipe(withEnv({}))
+      assert.strictEqual(identity.accessKeyId, "AKIDHTTP")
+      assert.strictEqual(Redacted.value(identity.secretAccessKey), SECRET)
+      assert.strictEqual(requests.length, 3)
+    }).pipe(Effect.provide(clientLayer)))
+})
+
 describe("Credentials.layerDefault", () => {
   /** An environment where every source but the ones given is absent (no real home files, IMDS disabled). */
   const isolated = (dir: string, env: Record<string, string>) =>
@@ -656,6 +812,8 @@ if (mode === "hang") setTimeout(() => {}, 3000)
         body(secretJson),
         body(JSON.stringify({ AccessKeyId: "A", SecretAccessKey: SECRET, Token: 1 })),
         body(JSON.stringify({ AccessKeyId: "A", SecretAccessKey: SECRET, Token: TOKEN, Expiration: SECRET })),
+        body(secretJson.padEnd(70_000, SECRET)),
+        endlessBody({ bytes: 0, closed: false }, secretJson),
         () => {}
       ]
       const containerServers = yield* Effect.forEach(responses, server)
@@ -667,6 +825,7 @@ if (mode === "hang") setTimeout(() => {}, 3000)
         { credentials: body(`{"Code":"Failure","Message":"${SECRET}","SecretAccessKey":"${SECRET}"}`) },
         { credentials: body(secretJson) },
         { credentials: body(`${SECRET}${TOKEN}`) },
+        { credentials: endlessBody({ bytes: 0, closed: false }, secretJson) },
         { credentials: () => {} }
       ], imds)
 

@@ -4,14 +4,11 @@ import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constTrue } from "effect/Function"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import * as HttpDeadline from "../HttpDeadline.js"
+import * as ResponseBody from "../ResponseBody.js"
 import { type RawResponse, transportFailure } from "./response.js"
 import { timeout } from "./timeout.js"
 
@@ -62,16 +59,17 @@ export const make = (
     })
     return quiet.execute(honoursDeadline ? HttpDeadline.set(request, timeoutMillis) : request).pipe(
       Effect.flatMap((response) =>
-        Effect.flatMap(readBody(response, maxResponseBytes), (bytes) =>
-          bytes === "TooLarge" ?
+        ResponseBody.read(response, { maxBytes: maxResponseBytes }).pipe(
+          Effect.map((bytes): RawResponse => ({ status: response.status, headers: response.headers, body: bytes })),
+          Effect.catchTag("BodyTooLarge", () =>
             Effect.fail(
               new UnexpectedResponseError({
                 reason: "Body",
                 description: `the response body exceeds ${maxResponseBytes} bytes`,
                 $metadata: { ...metadata, httpStatusCode: response.status }
               })
-            ) :
-            Effect.succeed<RawResponse>({ status: response.status, headers: response.headers, body: bytes }))
+            ))
+        )
       ),
       Effect.catchTags({
         RequestError: (error) => Effect.fail(failure(error, metadata)),
@@ -99,42 +97,4 @@ const transportError = (error: HttpClientError.HttpClientError, metadata: Respon
   const cause = error.cause
   const message = cause instanceof Error ? cause.message : typeof cause === "string" ? cause : "transport failure"
   return transportFailure(codeOf(cause), message, metadata)
-}
-
-/**
- * Reads a response body, refusing more than `limit` bytes: the declared `content-length` is checked first, then the
- * bytes that actually arrive.
- */
-const readBody = (
-  response: HttpClientResponse.HttpClientResponse,
-  limit: number
-): Effect.Effect<Uint8Array | "TooLarge", HttpClientError.ResponseError> => {
-  const declared = response.headers["content-length"]
-  if (declared !== undefined && /^\d+$/.test(declared)) {
-    if (Number(declared) > limit) return Effect.succeed("TooLarge")
-    return Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
-  }
-  return response.stream.pipe(
-    Stream.scan({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) => ({
-      size: acc.size + chunk.length,
-      chunks: Chunk.append(acc.chunks, chunk)
-    })),
-    Stream.takeUntil((acc) => acc.size > limit),
-    Stream.runLast,
-    Effect.map(Option.match({
-      onNone: () => new Uint8Array(0),
-      onSome: ({ chunks, size }) => {
-        if (size > limit) return "TooLarge" as const
-        const out = new Uint8Array(size)
-        let offset = 0
-        for (const chunk of chunks) {
-          out.set(chunk, offset)
-          offset += chunk.length
-        }
-        return out
-      }
-    })),
-    // A response without a body (`Response(null)`) has no stream at all.
-    Effect.catchIf((error) => error.reason === "EmptyBody", () => Effect.succeed(new Uint8Array(0)))
-  )
 }

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { AwsCredentialIdentity } from "@effect-apigw/core/AwsCredentials"
+import * as ResponseBody from "@effect-apigw/core/ResponseBody"
 import type { CredentialsError } from "@effect-apigw/schema/Errors"
 import * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
@@ -21,13 +22,26 @@ import { decodePayload, errorCode, fail, isRecord, own } from "./credentialsPayl
 /** Header names whose values must never reach a span attribute or a log. */
 const secretHeaders = ["authorization", "x-aws-ec2-metadata-token"]
 
+/**
+ * The largest response body read, in bytes. Real answers (credentials, a token, a role name) are under 2 KB; a larger
+ * body is refused, so that a broken or hostile endpoint cannot make the process buffer an unbounded one.
+ *
+ * @internal
+ */
+export const maxBodyBytes = 64 * 1024
+
+const utf8 = /* @__PURE__ */ new TextDecoder()
+
 /** @internal */
 export interface Answer {
   readonly status: number
   readonly text: string
 }
 
-/** Why a request got no usable answer; `retryable` for timeouts, transport errors and 5xx statuses. */
+/**
+ * Why a request got no usable answer; `retryable` for timeouts, transport errors and 5xx statuses (not for a body over
+ * {@link maxBodyBytes}).
+ */
 interface Failure {
   readonly description: string
   readonly retryable: boolean
@@ -40,8 +54,9 @@ export interface RequestPolicy {
 }
 
 /**
- * Sends a request and reads its body within `timeout`, retrying timeouts, transport errors and 5xx statuses up to
- * `maxAttempts` in all. The failure description names the origin, never the path, the headers or the body.
+ * Sends a request and reads its body (at most {@link maxBodyBytes}, as UTF-8 text) within `timeout`, retrying
+ * timeouts, transport errors and 5xx statuses up to `maxAttempts` in all; a body over the limit is not retried. The
+ * failure description names the origin, never the path, the headers or the body.
  *
  * @internal
  */
@@ -52,8 +67,16 @@ export const send = (
 ): Effect.Effect<Answer, string> => {
   const origin = originOf(request.url)
   const attempt: Effect.Effect<Answer, Failure> = client.execute(request).pipe(
-    Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text }))),
+    Effect.flatMap((response) =>
+      Effect.map(
+        ResponseBody.read(response, { maxBytes: maxBodyBytes }),
+        (bytes): Answer => ({ status: response.status, text: utf8.decode(bytes) })
+      )
+    ),
     Effect.mapError((error): Failure => {
+      if (error._tag === "BodyTooLarge") {
+        return { description: `the response body from ${origin} exceeds ${error.maxBytes} bytes`, retryable: false }
+      }
       const code = errorCode(error.cause)
       const what = error._tag === "RequestError" ? "request to" : "response from"
       return { description: `${what} ${origin} failed${code === undefined ? "" : ` (${code})`}`, retryable: true }
@@ -78,7 +101,10 @@ export const send = (
       times: attempts - 1,
       while: (failure) => failure.retryable
     }),
-    Effect.mapError((failure) => attempts > 1 ? `${failure.description} (${attempts} attempts)` : failure.description)
+    // A retryable failure that ends the retries has used every attempt; one that is not stopped them where it came.
+    Effect.mapError((failure) =>
+      attempts > 1 && failure.retryable ? `${failure.description} (${attempts} attempts)` : failure.description
+    )
   )
 }
 
