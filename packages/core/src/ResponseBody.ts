@@ -7,11 +7,9 @@
  */
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 /**
@@ -46,7 +44,8 @@ export interface ReadOptions {
 
 const EMPTY = new Uint8Array(0)
 
-const concat = (chunks: Chunk.Chunk<Uint8Array>, size: number): Uint8Array => {
+const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (chunks.length === 1) return chunks[0]
   const out = new Uint8Array(size)
   let offset = 0
   for (const chunk of chunks) {
@@ -104,18 +103,22 @@ export const read: {
     if (!(Number(declared) <= maxBytes)) return Effect.fail(new BodyTooLarge({ maxBytes }))
     return Effect.map(response.arrayBuffer, (buffer) => new Uint8Array(buffer))
   }
-  return response.stream.pipe(
-    Stream.scan({ size: 0, chunks: Chunk.empty<Uint8Array>() }, (acc, chunk) => ({
-      size: acc.size + chunk.length,
-      chunks: Chunk.append(acc.chunks, chunk)
-    })),
-    Stream.takeUntil((acc) => !(acc.size <= maxBytes)),
-    Stream.runLast,
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.succeed(EMPTY),
-      onSome: ({ chunks, size }) =>
-        size <= maxBytes ? Effect.succeed(concat(chunks, size)) : Effect.fail(new BodyTooLarge({ maxBytes }))
-    })),
+  // A fresh record per run, so that the effect can be run again.
+  return Effect.suspend(() =>
+    Stream.runFoldWhile(
+      response.stream,
+      { size: 0, chunks: [] as Array<Uint8Array> },
+      (read) => read.size <= maxBytes,
+      (read, chunk) => {
+        read.chunks.push(chunk)
+        read.size += chunk.length
+        return read
+      }
+    )
+  ).pipe(
+    Effect.flatMap(({ chunks, size }) =>
+      size <= maxBytes ? Effect.succeed(concat(chunks, size)) : Effect.fail(new BodyTooLarge({ maxBytes }))
+    ),
     // A response without a body (`Response(null)`) has no stream at all.
     Effect.catchIf(
       (error) => error._tag === "ResponseError" && error.reason === "EmptyBody",
