@@ -7,7 +7,7 @@ import * as NodeHttp from "node:http"
 import * as NodeHttps from "node:https"
 import * as Net from "node:net"
 import type { AddressInfo } from "node:net"
-import { bytes, indexed } from "./bodies.js"
+import { bytes, indexed, writeBackpressured } from "./bodies.js"
 
 /** A request as the server received it, body and all. */
 interface Received {
@@ -114,15 +114,9 @@ const getBackpressured = (size: number, piece: (offset: number) => Uint8Array) =
     let written = 0
     const server = yield* serve((_, response) => {
       response.writeHead(200, { "content-type": "application/octet-stream", "content-length": size })
-      const write = () => {
-        while (written < size) {
-          const chunk = piece(written)
-          written += chunk.length
-          if (!response.write(chunk)) return void response.once("drain", write)
-        }
-        response.end()
-      }
-      write()
+      writeBackpressured(response, size, piece, (bytes) => {
+        written = bytes
+      })
     })
     const client = yield* HttpClient.HttpClient
     const response = yield* client.get(server.url)

@@ -13,7 +13,7 @@ import * as NodeHttp from "node:http"
 import * as NodeHttps from "node:https"
 import * as Net from "node:net"
 import type { AddressInfo } from "node:net"
-import { bytes, indexed } from "./bodies.js"
+import { bytes, indexed, writeBackpressured } from "./bodies.js"
 
 /** A file of the test certificate, read from the repository (the tests never make one). */
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
@@ -228,15 +228,9 @@ const getBackpressured = (
     let written = 0
     const server = yield* serveTls((_, response) => {
       response.writeHead(200, { "content-type": "application/octet-stream", ...headers })
-      const write = () => {
-        while (written < size) {
-          const chunk = piece(written)
-          written += chunk.length
-          if (!response.write(chunk)) return void response.once("drain", write)
-        }
-        response.end()
-      }
-      write()
+      writeBackpressured(response, size, piece, (bytes) => {
+        written = bytes
+      })
     })
     const response = yield* client.get(server.url)
     return { response, server, written: () => written }

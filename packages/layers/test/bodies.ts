@@ -1,4 +1,5 @@
-/** Test bodies that show any lost, duplicated or reordered byte. */
+/** Test bodies that show any lost, duplicated or reordered byte, and a server-side writer of one with back-pressure. */
+import type * as NodeHttp from "node:http"
 
 /** Bytes `from`, `from + 1`, ... (mod 256): any lost, duplicated or reordered byte shows. */
 export const bytes = (length: number, from = 0): Uint8Array<ArrayBuffer> => {
@@ -12,4 +13,27 @@ export const indexed = (length: number): Buffer => {
   const out = Buffer.alloc(length)
   for (let i = 0; i + 4 <= length; i += 4) out.writeUInt32BE(i / 4, i)
   return out
+}
+
+/**
+ * Writes a `size`-byte body to `response`, `piece(offset)` after piece while its socket takes them, waiting for
+ * `drain` when it does not, then ends it; `written` is told the bytes written so far after each piece.
+ */
+export const writeBackpressured = (
+  response: NodeHttp.ServerResponse,
+  size: number,
+  piece: (offset: number) => Uint8Array,
+  written: (bytes: number) => void
+): void => {
+  let offset = 0
+  const write = () => {
+    while (offset < size) {
+      const chunk = piece(offset)
+      offset += chunk.length
+      written(offset)
+      if (!response.write(chunk)) return void response.once("drain", write)
+    }
+    response.end()
+  }
+  write()
 }
