@@ -7,16 +7,9 @@ import * as NodeHttp from "node:http"
 import * as NodeHttps from "node:https"
 import * as Net from "node:net"
 import type { AddressInfo } from "node:net"
-import { bytes, indexed, writeBackpressured } from "./bodies.js"
+import { bytes, type Handler, indexed, type Received, recording, writeBackpressured } from "./httpTest.js"
 
 /** A request as the server received it, body and all. */
-interface Received {
-  readonly method: string
-  readonly url: string
-  readonly headers: NodeHttp.IncomingHttpHeaders
-  readonly body: Buffer
-}
-
 interface TestServer {
   readonly url: string
   readonly port: number
@@ -24,8 +17,6 @@ interface TestServer {
   /** How many TCP connections the server accepted. */
   readonly connections: () => number
 }
-
-type Handler = (request: Received, response: NodeHttp.ServerResponse) => void
 
 /**
  * A real `node:http` server on 127.0.0.1 and an ephemeral port: it reads each request whole, records it, then hands
@@ -36,20 +27,7 @@ const serve = (handler: Handler = (_, response) => response.end()) =>
     Effect.async<TestServer & { readonly server: NodeHttp.Server }>((resume) => {
       const received: Array<Received> = []
       let connections = 0
-      const server = NodeHttp.createServer((request, response) => {
-        const chunks: Array<Buffer> = []
-        request.on("data", (chunk: Buffer) => chunks.push(chunk))
-        request.on("end", () => {
-          const recorded: Received = {
-            method: request.method ?? "",
-            url: request.url ?? "",
-            headers: request.headers,
-            body: Buffer.concat(chunks)
-          }
-          received.push(recorded)
-          handler(recorded, response)
-        })
-      })
+      const server = NodeHttp.createServer(recording(received, handler))
       server.on("connection", () => {
         connections++
       })

@@ -13,7 +13,7 @@ import * as NodeHttp from "node:http"
 import * as NodeHttps from "node:https"
 import * as Net from "node:net"
 import type { AddressInfo } from "node:net"
-import { bytes, indexed, writeBackpressured } from "./bodies.js"
+import { bytes, type Handler, indexed, type Received, recording, writeBackpressured } from "./httpTest.js"
 
 /** A file of the test certificate, read from the repository (the tests never make one). */
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
@@ -25,16 +25,6 @@ const cert = fixture("cert.pem")
 const SELF_SIGNED = ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN"]
 
 /** A request as the server received it, body and all. */
-interface Received {
-  readonly method: string
-  readonly url: string
-  readonly headers: NodeHttp.IncomingHttpHeaders
-  readonly body: Buffer
-  /** The client's port: one port, one connection. */
-  readonly remotePort: number | undefined
-}
-
-type Handler = (request: Received, response: NodeHttp.ServerResponse) => void
 
 interface TlsServer {
   readonly url: string
@@ -59,21 +49,7 @@ const serveTls = (handler: Handler = (_, response) => response.end()) =>
       let secure = 0
       let closed = 0
       let tlsClientErrors = 0
-      const server = NodeHttps.createServer({ key, cert }, (request, response) => {
-        const chunks: Array<Buffer> = []
-        request.on("data", (chunk: Buffer) => chunks.push(chunk))
-        request.on("end", () => {
-          const recorded: Received = {
-            method: request.method ?? "",
-            url: request.url ?? "",
-            headers: request.headers,
-            body: Buffer.concat(chunks),
-            remotePort: request.socket.remotePort
-          }
-          received.push(recorded)
-          handler(recorded, response)
-        })
-      })
+      const server = NodeHttps.createServer({ key, cert }, recording(received, handler))
       server.on("secureConnection", (socket) => {
         secure++
         socket.on("close", () => {
