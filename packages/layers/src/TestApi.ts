@@ -485,12 +485,13 @@ export const make = (
      * applies the first scripted failure that matches, else runs `f` on the connection with what `check` returned (or
      * answers Gone for a connection that is not open), and records the call.
      */
-    const request = <A, B = void>(
-      { check = noCheck as () => Effect.Effect<B>, f, fromBroadcast = false, input, operation }: {
+    const request = <A, B>(
+      { check, f, fromBroadcast = false, input, operation }: {
         readonly operation: RequestOperation
         readonly input: { readonly ConnectionId: string }
         readonly fromBroadcast?: boolean | undefined
-        readonly check?: (() => Effect.Effect<B, InvalidInputError | PayloadTooLargeException>) | undefined
+        /** The client's other checks of the input, run once the id passed; what they give reaches `f`. */
+        readonly check: () => Effect.Effect<B, InvalidInputError | PayloadTooLargeException>
         readonly f: (
           record: ConnectionRecord,
           metadata: (status: number) => ResponseMetadata,
@@ -562,6 +563,7 @@ export const make = (
       request({
         operation: "GetConnection",
         input,
+        check: noCheck,
         f: (current, meta) => {
           const output: GetConnectionOutput = {
             ConnectedAt: new Date(current.connectedAt),
@@ -581,6 +583,7 @@ export const make = (
       request({
         operation: "DeleteConnection",
         input,
+        check: noCheck,
         f: (current, meta) => [{ $metadata: meta(204) }, { ...current, status: "deleted" }]
       }) as Effect.Effect<DeleteConnectionOutput, ApiGatewayManagementApi.DeleteConnectionError>
 
